@@ -1,0 +1,1 @@
+"""carekb's command line (click): `carekb --help`."""

@@ -1,0 +1,5 @@
+"""`python -m carekb.cli`."""
+
+from .main import main
+
+main()

@@ -1,0 +1,76 @@
+"""Options, error handling and output helpers shared by every command."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from carekb.errors import CarekbError
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+                           help="Language of labels and messages in tables.")
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                             show_default=True, help="table: readable; json: the machine contract (spec/profile.md).")
+
+
+def fail(err: CarekbError) -> None:
+    """One clear line on stderr, exit status 2, no traceback."""
+    click.echo(f"carekb: error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+def handles_errors(fn):
+    """Turn CarekbError (and a broken pipe) into a clean exit."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CarekbError as e:
+            fail(e)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+    return wrapper
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write to a temporary file beside the target and rename it: no partial file on error or Ctrl-C."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def table(rows: list[list], headers: list[str]) -> str:
+    """A plain-text table that lines up full-width (Japanese) characters."""
+    import unicodedata
+
+    def width(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+    cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(headers))]
+    out = []
+    for n, r in enumerate(cells):
+        out.append("  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(r)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)

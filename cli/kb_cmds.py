@@ -1,0 +1,123 @@
+"""Commands that show the knowledge base: requirements, services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from .common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, table
+from .main import main
+
+
+def _period(kb, period: str | None, as_of: str | None):
+    from carekb.errors import CarekbError
+    from carekb.profile import parse_date, resolve_period
+
+    if period:
+        if period not in kb.periods:
+            raise CarekbError(f"unknown period '{period}' (periods: {', '.join(kb.periods)})", "--period")
+        return kb.periods[period]
+    day = parse_date(as_of, "--as-of", "") if as_of else dt.date.today()
+    return resolve_period(kb, day, "--as-of" if as_of else "today")
+
+
+@main.command()
+@click.option("--period", metavar="P", help="Rule period id (R6, R7, R8); default: the period of --as-of or today.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Show the period in force on this date.")
+@FORMAT_OPTION
+@LANG_OPTION
+@handles_errors
+def requirements(period, as_of, fmt, lang):
+    """The rules of a period: requirement atoms, tier expressions, workplace items and counting
+    rules, and pledges — each with its source and confidence."""
+    from carekb.kbload import load_kb
+    from carekb.solver.report import short_tier
+
+    kb = load_kb()
+    p = _period(kb, period, as_of)
+    ja = lang == "ja"
+    reqs = [{"id": r.id, "label_ja": r.label_ja, "label_en": r.label_en, "composite": r.composite,
+             "satisfied_when": r.satisfied_when_ja if ja else (r.satisfied_when_en or r.satisfied_when_ja),
+             "source": r.cited.text(), "confidence": r.cited.confidence} for r in kb.requirements.values()]
+    tiers = [{"tier": t.id, "label": t.label_ja if ja else t.label_en, "requires": expr_text(t.expr),
+              "service_groups": sorted(t.groups), "source": t.cited.text(), "confidence": t.cited.confidence}
+             for t in kb.tiers.get(p.id, {}).values()]
+    rules = [{"id": r.id, "label": r.label_ja if ja else r.label_en, "source": r.cited.text(),
+              "confidence": r.cited.confidence} for r in kb.rules.values() if r.period == p.id]
+    items = [{"number": it.number, "category": it.category, "label_ja": it.label_ja}
+             for it in kb.items[p.item_list].values()]
+    pledges = [{"id": f"pledge.{x.id}", "satisfies": [expr_text(t) for t in x.targets], "deadline": x.deadline.isoformat(),
+                "condition": expr_text(x.condition) if x.condition else None, "source": x.cited.text(),
+                "confidence": x.cited.confidence} for x in kb.pledges.get(p.id, ())]
+    data = {"period": p.id, "label": p.label_ja if ja else p.label_en, "valid_from": p.valid_from.isoformat(),
+            "valid_to": p.valid_to.isoformat() if p.valid_to else None, "kb_version": kb.version,
+            "requirements": reqs, "tiers": tiers, "workplace_rules": rules, "workplace_items": items, "pledges": pledges}
+    if fmt == "json":
+        echo_json(data)
+        return
+    out = [f"{p.id}: {data['label']} ({data['valid_from']} – {data['valid_to'] or ''})  KB {kb.version}", ""]
+    out.append("■ " + ("区分と要件" if ja else "Tiers and their requirements"))
+    out.append(table([[short_tier(t["tier"], lang), t["requires"], t["confidence"]] for t in tiers],
+                     ["区分", "要件式", "確度"] if ja else ["tier", "requires", "conf."]))
+    out.append("\n■ " + ("要件" if ja else "Requirements"))
+    out.append(table([[r["id"], r["label_ja"] if ja else r["label_en"], r["confidence"], r["source"]] for r in reqs],
+                     ["ID", "名称", "確度", "出典"] if ja else ["id", "name", "conf.", "source"]))
+    out.append("\n■ " + ("職場環境等要件の数え方" if ja else "Workplace counting rules"))
+    out.append(table([[r["id"], r["label"], r["confidence"]] for r in rules], ["ID", "内容" if ja else "rule", "確度" if ja else "conf."]))
+    out.append("\n■ " + ("職場環境等要件の取組" if ja else "Workplace items") + f" ({kb.item_lists[p.item_list][0 if ja else 1]})")
+    cats = kb.categories
+    out.append(table([[f"workplace.{i['number']}", cats[i["category"]][0 if ja else 1], i["label_ja"]] for i in items],
+                     ["ID", "区分" if ja else "category", "取組" if ja else "item"]))
+    if pledges:
+        out.append("\n■ " + ("誓約" if ja else "Pledges"))
+        out.append(table([[x["id"], ", ".join(x["satisfies"]), x["deadline"], x["condition"] or "", x["confidence"]] for x in pledges],
+                         ["ID", "満たす要件" if ja else "satisfies", "期限" if ja else "deadline", "条件" if ja else "condition",
+                          "確度" if ja else "conf."]))
+    click.echo("\n".join(out))
+
+
+def expr_text(e: tuple) -> str:
+    kind = e[0]
+    if kind in ("all", "any"):
+        inner = (" & " if kind == "all" else " | ").join(expr_text(x) for x in e[1])
+        return f"({inner})"
+    if kind == "tier":
+        return e[2]
+    if kind == "wrule":
+        return f"env:{e[1]}"
+    if kind in ("act", "req"):
+        return e[1]
+    from carekb.solver.explain import describe_condition
+    return f"[{describe_condition(e)}]"
+
+
+@main.command()
+@click.option("--period", metavar="P", help="Show the tiers and rates of this period (default: today's).")
+@FORMAT_OPTION
+@LANG_OPTION
+@handles_errors
+def services(period, fmt, lang):
+    """Services (service_id for profiles), their groups, and the tiers and rates of a period."""
+    from carekb.kbload import load_kb
+    from carekb.solver.gap import rank_tiers
+    from carekb.solver.report import short_tier
+
+    kb = load_kb()
+    p = _period(kb, period, None)
+    ja = lang == "ja"
+    data = []
+    for s in kb.services.values():
+        ranked, _ = rank_tiers(kb, p, s.id)
+        data.append({"service_id": s.id, "name_ja": s.label_ja, "name_en": s.label_en, "groups": sorted(s.groups),
+                     "law": s.law, "cp5_means": s.cp5_means or None,
+                     "tiers": [{"tier": t.id, "rate_pct": float(kb.rates[(p.id, s.id, t.id)].pct)
+                                if (p.id, s.id, t.id) in kb.rates else None} for t in ranked]})
+    if fmt == "json":
+        echo_json({"period": p.id, "kb_version": kb.version, "services": data})
+        return
+    rows = [[d["service_id"], d["name_ja"] if ja else d["name_en"],
+             " ".join(f"{short_tier(t['tier'], lang)}:{t['rate_pct'] if t['rate_pct'] is not None else '?'}" for t in d["tiers"])
+             or ("（対象外）" if ja else "(not covered)")] for d in data]
+    click.echo(f"{p.id} {p.label_ja if ja else p.label_en}\n" +
+               table(rows, ["service_id", "サービス" if ja else "service", "区分:加算率(%)" if ja else "tier:rate(%)"]))

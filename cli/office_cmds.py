@@ -1,0 +1,271 @@
+"""Commands that evaluate one office profile: tiers, gap, explain, validate."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, table
+from .main import main
+
+AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                            help="Evaluate under the rules of this date (overrides the profile's as_of; default: today).")
+PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
+
+
+def load(profile: str, as_of: str | None):
+    """(kb, office, period) for a profile path ('-' reads YAML from standard input)."""
+    from carekb.kbload import load_kb
+    from carekb.profile import bind, load_office, parse_date
+
+    kb = load_kb()
+    text = sys.stdin.read() if profile == "-" else None
+    office = load_office("<stdin>.yaml" if profile == "-" else profile, kb, text)
+    day = parse_date(as_of, "--as-of", "") if as_of else None
+    office, period = bind(office, kb, day)
+    return kb, office, period
+
+
+def header(ev, lang: str) -> str:
+    from carekb.solver.report import short_tier
+
+    kb, o, p = ev.kb, ev.office, ev.period
+    svc = kb.services[o.service]
+    name = f"{o.name} ({o.id})" if o.name and o.id else o.label()
+    if lang == "ja":
+        return (f"事業所: {name}（{svc.label_ja}）\n判定日: {o.as_of}  ルール期間: {p.id} {p.label_ja}  KB: {kb.version}\n"
+                f"取得可能な最上位区分: {short_tier(ev.highest)}" + rate_text(ev, ev.highest))
+    return (f"Office: {o.label()} ({svc.label_en})\nAs of: {o.as_of}  rule period: {p.id} {p.label_en}  KB: {kb.version}\n"
+            f"Highest attainable tier: {short_tier(ev.highest, 'en')}" + rate_text(ev, ev.highest))
+
+
+def rate_text(ev, tid) -> str:
+    if tid is None:
+        return ""
+    r = ev.results[tid].rate
+    return f" ({r.pct}%)" if r else " (rate unknown)"
+
+
+def yen_text(v, lang) -> str:
+    if v is None:
+        return "—"
+    return f"{v:+,}円" if lang == "ja" else f"{v:+,} yen"
+
+
+def warnings_text(data: dict, lang: str) -> str:
+    if not data["warnings"]:
+        return ""
+    head = "注意:" if lang == "ja" else "Warnings:"
+    return "\n" + head + "\n" + "\n".join(f"  - {w}" for w in data["warnings"])
+
+
+@main.command()
+@PROFILE_ARG
+@AS_OF_OPTION
+@click.option("--target", "target", metavar="TIER", help="Only this tier (e.g. II, I-ro, V3).")
+@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約): what the office must really put in place.")
+@FORMAT_OPTION
+@LANG_OPTION
+@handles_errors
+def gap(profile, as_of, target, no_pledge, fmt, lang):
+    """Gaps to every higher tier: the fewest (least-effort) actions that reach each one.
+
+    \b
+    For each tier above the highest attainable one (by rate) it lists one minimum-effort set
+    of actions (requirement ids, workplace.N, pledge.X), equal-effort alternatives, whether the
+    set relies on a pledge, and the yen gained a month when office.region and
+    office.monthly_units are given.
+
+    \b
+    Example:
+      carekb gap examples/r7-after-school-day.yaml
+      carekb gap examples/r8-employment-b.yaml --no-pledge --format json
+    """
+    from carekb.errors import CarekbError
+    from carekb.solver.gap import evaluate
+    from carekb.solver.report import short_tier, to_dict
+
+    kb, office, period = load(profile, as_of)
+    ev = evaluate(kb, office, period, use_pledges=not no_pledge, alternatives=True)
+    data = to_dict(ev)
+    if target:
+        if target not in ev.results:
+            raise CarekbError(f"tier '{target}' does not exist for {office.service} in {period.id} "
+                              f"(tiers: {', '.join(ev.results)})", "--target")
+        data["targets"] = [t for t in data["targets"] if t["tier"] == target]
+        if not data["targets"]:
+            data["note"] = f"tier {target} is not above the highest attainable tier"
+    if fmt == "json":
+        echo_json(data)
+        return
+    out = [header(ev, lang)]
+    if data["yen_per_month"] is not None:
+        out[-1] += f"  月額 {data['yen_per_month']:,}円" if lang == "ja" else f"  {data['yen_per_month']:,} yen a month"
+    if no_pledge:
+        out.append("（誓約は数えていません）" if lang == "ja" else "(pledges ignored)")
+    if not data["targets"]:
+        out.append("これより上位の区分はありません。" if lang == "ja" else "No higher tier.")
+    for t in data["targets"]:
+        name = short_tier(t["tier"], lang)
+        rate = f"{t['rate_pct']}%" if t["rate_pct"] is not None else ("加算率不明" if lang == "ja" else "rate unknown")
+        if not t["reachable"]:
+            out.append(f"\n■ {name} ({rate}): " + ("到達不可 — " if lang == "ja" else "unreachable — ") + t["reason"])
+            continue
+        gain = yen_text(t["yen_per_month_gain"], lang)
+        if lang == "ja":
+            out.append(f"\n■ {name} ({rate}) — 不足 {t['missing_count']}件" + (f"、月額 {gain}" if t["yen_per_month_gain"] is not None else "")
+                       + ("、誓約を含む" if t["uses_pledge"] else ""))
+        else:
+            out.append(f"\n■ {name} ({rate}) — {t['missing_count']} missing" + (f", {gain} a month" if t["yen_per_month_gain"] is not None else "")
+                       + (", relies on a pledge" if t["uses_pledge"] else ""))
+        rows = []
+        for a in t["actions"]:
+            alts = t["alternatives"].get(a["id"])
+            label = a["label_ja"] if lang == "ja" else a["label_en"]
+            alt = ""
+            if alts:
+                shown = ", ".join(alts[:4]) + (" …" if len(alts) > 4 else "")
+                alt = ("（代替: " if lang == "ja" else " (or: ") + shown + ("）" if lang == "ja" else ")")
+            rows.append([a["id"], label + alt, a["confidence"]])
+        out.append(table(rows, ["ID", "取組" if lang == "ja" else "action", "確度" if lang == "ja" else "conf."]))
+    out.append(warnings_text(data, lang))
+    click.echo("\n".join(x for x in out if x))
+
+
+@main.command()
+@PROFILE_ARG
+@AS_OF_OPTION
+@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約).")
+@FORMAT_OPTION
+@LANG_OPTION
+@handles_errors
+def tiers(profile, as_of, no_pledge, fmt, lang):
+    """Every tier of the office's service in the period: rate, attained or not, actions missing.
+
+    Tiers are listed highest first by rate (by nominal rank where a rate is unknown).
+    """
+    from carekb.solver.gap import evaluate
+    from carekb.solver.report import short_tier, tiers_dict
+
+    kb, office, period = load(profile, as_of)
+    ev = evaluate(kb, office, period, use_pledges=not no_pledge)
+    data = tiers_dict(ev)
+    if fmt == "json":
+        echo_json(data)
+        return
+    ja = lang == "ja"
+    rows = []
+    for t in data["tiers"]:
+        state = ("取得可" if ja else "attained") if t["attained"] else (
+            ("到達不可" if ja else "unreachable") if not t["reachable"] else (f"不足 {t['missing_count']}" if ja else f"{t['missing_count']} missing"))
+        rate = f"{t['rate_pct']}%" if t["rate_pct"] is not None else ("不明" if ja else "unknown")
+        rows.append([short_tier(t["tier"], lang), rate, t["rate_confidence"] or "", state])
+    click.echo(header(ev, lang) + "\n\n" + table(rows, ["区分", "加算率", "確度", "状態"] if ja else ["tier", "rate", "conf.", "state"])
+               + warnings_text(data, lang))
+
+
+@main.command()
+@PROFILE_ARG
+@click.argument("tier", metavar="TIER")
+@AS_OF_OPTION
+@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約).")
+@click.option("--full", is_flag=True, help="Show the whole rule tree, not only what fails.")
+@FORMAT_OPTION
+@LANG_OPTION
+@handles_errors
+def explain(profile, tier, as_of, no_pledge, full, fmt, lang):
+    """Why TIER is or is not attained: each requirement with its label, source and confidence.
+
+    \b
+    Example:
+      carekb explain examples/r7-after-school-day.yaml II
+    """
+    from carekb.errors import CarekbError
+    from carekb.solver.explain import explain as explain_tier
+    from carekb.solver.gap import evaluate
+    from carekb.solver.report import short_tier
+
+    kb, office, period = load(profile, as_of)
+    ev = evaluate(kb, office, period, use_pledges=not no_pledge)
+    if tier not in ev.results:
+        all_tiers = kb.tiers.get(period.id, {})
+        why = "is not available to this service" if tier in all_tiers else "does not exist"
+        raise CarekbError(f"tier '{tier}' {why} in {period.id} (tiers for {office.service}: {', '.join(ev.results)})", "TIER")
+    data = explain_tier(ev, tier, lang)
+    data.update({"office": office.id or office.name or None, "as_of": office.as_of.isoformat(), "period": period.id,
+                 "service": office.service, "kb_version": kb.version})
+    if fmt == "json":
+        echo_json(data)
+        return
+    ja = lang == "ja"
+    lines = [header(ev, lang), ""]
+    state = ("取得可" if ja else "attained") if data["attained"] else ("取得不可" if ja else "not attained")
+    lines.append(f"{short_tier(tier, lang)}: {state}")
+    if not data["reachable"] and "reachable_when" in data:
+        lines.append(("到達不可: 2024年5月の算定状況が必要 — " if ja else "unreachable: requires May-2024 history ") + data["reachable_when"])
+    lines.append("")
+    if full or data["attained"]:
+        render_tree(data["tree"], lines, 0, lang)
+    else:
+        lines.append("満たしていない要件（--full で全体）:" if ja else "Requirements not met (--full for the whole tree):")
+        for node in data["failing"]:
+            render_tree(node, lines, 1, lang)
+    click.echo("\n".join(lines))
+
+
+def render_tree(node: dict, lines: list, depth: int, lang: str) -> None:
+    mark = "✓" if node["ok"] else "✗"
+    text = node.get("label", "")
+    if node.get("id") and node["kind"] not in ("tier",):
+        text = f"{node['id']} {text}"
+    if node.get("detail"):
+        text += f" — {node['detail']}"
+    if node.get("source"):
+        text += f"  [{node['source']}; {node['confidence']}]"
+    lines.append("  " * depth + f"{mark} {text}")
+    for c in node.get("children", []):
+        render_tree(c, lines, depth + 1, lang)
+
+
+@main.command()
+@click.argument("profiles", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--kb", "check_kb", is_flag=True, help="Check the knowledge base itself against ontology/shapes.ttl.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check the period-dependent keys under this date's rules.")
+@click.option("--shacl/--no-shacl", default=True, show_default=True,
+              help="Also check each profile's RDF form against the SHACL shapes (pySHACL).")
+@handles_errors
+def validate(profiles, check_kb, as_of, shacl):
+    """Check profiles (keys, ids, numbers, dates, then SHACL) and/or the KB. Exit 2 if any is bad.
+
+    \b
+    Example:
+      carekb validate examples/*.yaml
+      carekb validate --kb
+    """
+    from carekb.errors import CarekbError
+
+    if not profiles and not check_kb:
+        raise CarekbError("name one or more profiles, or --kb")
+    bad = 0
+    if check_kb:
+        from carekb.shapes import kb_report_text, validate_kb
+
+        violations = validate_kb()
+        if violations:
+            click.echo(kb_report_text(violations), err=True)
+            bad += 1
+        else:
+            click.echo("kb: conforms to ontology/shapes.ttl")
+    for p in profiles:
+        try:
+            kb, office, period = load(p, as_of)
+            if shacl:
+                from carekb.shapes import validate_office
+                validate_office(kb, office)
+            click.echo(f"{p}: OK ({office.service}, {office.as_of}, period {period.id})")
+        except CarekbError as e:
+            click.echo(f"carekb: error: {e}", err=True)
+            bad += 1
+    if bad:
+        sys.exit(2)

@@ -1,0 +1,22 @@
+"""The one error type that carekb raises for bad input; the CLI turns it into exit status 2."""
+
+from __future__ import annotations
+
+
+class CarekbError(Exception):
+    """Bad input or an impossible request, with the place it was found.
+
+    `source` is a file name (or "<stdin>", "--as-of", ...); `where` a key path or line.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, source: str | None = None, where: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.where = where
+
+    def __str__(self) -> str:
+        place = ": ".join(p for p in (self.source, self.where) if p)
+        return f"{place}: {self.message}" if place else self.message

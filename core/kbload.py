@@ -1,0 +1,319 @@
+"""Load kb/ (Turtle) into the compiled model, cached on disk by a content hash of kb/ and ontology/.
+
+rdflib is imported only on a cache miss: it costs more to import than the whole cached load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+from decimal import Decimal
+from pathlib import Path
+
+from .errors import CarekbError
+from .model import (KB, Cited, DerivedFact, Period, PledgeRule, Rate, Requirement, Service, Tier,
+                    UnitPrice, WorkplaceException, WorkplaceItem, WorkplaceRule)
+
+CK = "https://w3id.org/carekb/vocab#"
+PACKAGE_DIR = Path(__file__).resolve().parent
+CACHE_FORMAT = 1
+
+
+def data_dirs() -> tuple[Path, Path]:
+    """kb/ and ontology/: beside this package when installed, or at the repository's top level."""
+    for base in (PACKAGE_DIR, PACKAGE_DIR.parent):
+        if (base / "kb").is_dir() and (base / "ontology").is_dir():
+            return base / "kb", base / "ontology"
+    raise CarekbError("cannot find the kb/ and ontology/ folders next to the carekb package")
+
+
+def kb_files() -> list[Path]:
+    """The Turtle files that make up the knowledge graph (SHACL shapes are not facts: see shape_files)."""
+    kb, onto = data_dirs()
+    return sorted(kb.rglob("*.ttl")) + sorted(f for f in onto.glob("*.ttl") if "shapes" not in f.name)
+
+
+def shape_files() -> list[Path]:
+    return sorted(data_dirs()[1].glob("*shapes*.ttl"))
+
+
+def content_hash(files: list[Path], extra: list[Path] = ()) -> str:
+    h = hashlib.sha256()
+    for f in list(files) + list(extra):
+        h.update(f.name.encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:12]
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("CAREKB_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "carekb")
+    return Path(root)
+
+
+_loaded: dict[str, KB] = {}
+
+
+def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
+    """The KB of this installation, plus rule overlays (Turtle files that add or replace facts)."""
+    files = kb_files()
+    overlays = [Path(o) for o in overlays]
+    version = content_hash(files + shape_files(), overlays)
+    if version in _loaded:
+        return _loaded[version]
+    cached = cache_dir() / f"kb-{CACHE_FORMAT}-{version}.pickle"
+    if use_cache and cached.is_file():
+        try:
+            kb = pickle.loads(cached.read_bytes())
+            _loaded[version] = kb
+            return kb
+        except Exception:  # a stale or truncated cache is rebuilt, never trusted
+            pass
+    graph = parse_graph(files, overlays)
+    kb = build(graph, version)
+    if use_cache:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, cached)
+        except OSError:
+            pass
+    _loaded[version] = kb
+    return kb
+
+
+def parse_graph(files: list[Path], overlays: list[Path] = ()):
+    import rdflib
+
+    g = rdflib.Graph()
+    for f in list(files):
+        g.parse(f, format="turtle")
+    for f in overlays:
+        apply_overlay(g, f)
+    return g
+
+
+def apply_overlay(g, path: Path) -> None:
+    """An overlay adds its triples; for every (subject, predicate) it states, it replaces the KB's values."""
+    import rdflib
+
+    o = rdflib.Graph()
+    try:
+        o.parse(path, format="turtle")
+    except FileNotFoundError:
+        raise CarekbError("file not found", str(path)) from None
+    except Exception as e:  # rdflib raises several parser exception types
+        raise CarekbError(f"not valid Turtle: {e}", str(path)) from None
+    for s, p in {(s, p) for s, p, _ in o}:
+        if not isinstance(s, rdflib.BNode):
+            g.remove((s, p, None))
+    for t in o:
+        g.add(t)
+
+
+# --------------------------------------------------------------------------- graph -> model
+
+class _Reader:
+    def __init__(self, g):
+        import rdflib
+        from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+        self.g, self.rdflib = g, rdflib
+        self.RDF, self.RDFS, self.DCT, self.SKOS = RDF, RDFS, DCTERMS, SKOS
+        self.ck = rdflib.Namespace(CK)
+
+    def one(self, s, p, default=None):
+        for o in self.g.objects(s, p):
+            return o
+        return default
+
+    def py(self, s, p, default=None):
+        o = self.one(s, p)
+        return default if o is None else o.toPython()
+
+    def label(self, s, lang: str) -> str:
+        other = ""
+        for o in self.g.objects(s, self.RDFS.label):
+            if getattr(o, "language", None) == lang:
+                return str(o)
+            other = other or str(o)
+        return other
+
+    def text(self, s, p, lang: str) -> str:
+        for o in self.g.objects(s, p):
+            if getattr(o, "language", None) in (lang, None):
+                return str(o)
+        return ""
+
+    def local(self, iri) -> str:
+        s = str(iri)
+        return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+    def is_a(self, s, cls) -> bool:
+        return (s, self.RDF.type, self.ck[cls]) in self.g
+
+    def cited(self, s) -> Cited:
+        sources = sorted(str(self.one(o, self.SKOS.notation, "")) or self.label(o, "ja") or self.local(o)
+                         for o in self.g.objects(s, self.DCT.source))
+        conf = self.one(s, self.ck.confidence)
+        notation = str(self.one(conf, self.SKOS.notation)) if conf is not None else "U"
+        return Cited(tuple(sources), str(self.py(s, self.ck.sourceNote, "")), notation,
+                     str(self.py(s, self.ck.confidenceDetail, "")))
+
+    def where(self, s) -> str:
+        return f"node {s.n3(self.g.namespace_manager)}"
+
+    # expressions ----------------------------------------------------------------------------
+    def expr(self, node) -> tuple:
+        ck = self.ck
+        if self.is_a(node, "Tier"):
+            return ("tier", str(self.py(self.one(node, ck.period), ck.periodId)), str(self.py(node, ck.tierId)))
+        if self.is_a(node, "CompositeRequirement"):
+            return ("req", str(self.py(node, ck.requirementId)))
+        if self.is_a(node, "Action"):
+            return ("act", str(self.py(node, ck.requirementId)))
+        if self.is_a(node, "WorkplaceRule"):
+            return ("wrule", str(self.py(node, ck.ruleId)))
+        for kind, cls in (("all", "AllOf"), ("any", "AnyOf")):
+            if self.is_a(node, cls):
+                ops = tuple(sorted((self.expr(o) for o in self.g.objects(node, ck.operand)), key=repr))
+                if not ops:
+                    raise CarekbError(f"{cls} without operands", "kb", self.where(node))
+                return (kind, ops)
+        if self.is_a(node, "FieldTest"):
+            name = str(self.py(node, ck.field))
+            for op, prop in (("eq", ck.equals), ("ge", ck.minInclusive), ("lt", ck.maxExclusive)):
+                v = self.py(node, prop)
+                if v is not None:
+                    return ("field", name, op, v)
+            values = frozenset(o.toPython() for o in self.g.objects(node, ck.oneOf))
+            if values:
+                return ("field", name, "in", values)
+        if self.is_a(node, "DateTest"):
+            return ("date_le", self.py(node, ck.onOrBefore))
+        if self.is_a(node, "ServiceTest"):
+            return ("group", self.local(self.one(node, ck.inGroup)))
+        raise CarekbError("not a requirement expression (missing or unknown rdf:type)", "kb", self.where(node))
+
+
+def _date(v) -> dt.date | None:
+    if v is None or isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v))
+
+
+def build(g, version: str) -> KB:
+    r = _Reader(g)
+    ck, RDF = r.ck, r.RDF
+    schemes = list(g.subjects(RDF.type, ck.Scheme))
+    if len(schemes) != 1:
+        raise CarekbError(f"expected one ck:Scheme, found {len(schemes)}", "kb")
+    scheme = schemes[0]
+    kb = KB(version=version, scheme_ja=r.label(scheme, "ja"), scheme_en=r.label(scheme, "en"), triples=len(g))
+
+    period_iris = {}
+    for p in g.subjects(RDF.type, ck.Period):
+        pid = str(r.py(p, ck.periodId))
+        period_iris[p] = pid
+        kb.periods[pid] = Period(pid, r.label(p, "ja"), r.label(p, "en"), _date(r.py(p, ck.validFrom)),
+                                 _date(r.py(p, ck.validTo)), r.local(r.one(p, ck.itemList)), r.cited(p))
+    kb.periods = dict(sorted(kb.periods.items(), key=lambda kv: kv[1].valid_from))
+
+    for grp in g.subjects(RDF.type, ck.ServiceGroup):
+        kb.groups[r.local(grp)] = (r.label(grp, "ja"), r.label(grp, "en"))
+    for s in g.subjects(RDF.type, ck.Service):
+        sid = str(r.py(s, ck.serviceId))
+        kb.services[sid] = Service(sid, r.label(s, "ja"), r.label(s, "en"),
+                                   frozenset(r.local(o) for o in g.objects(s, ck.inGroup)),
+                                   str(r.py(s, ck.law, "")), str(r.py(s, ck.cp5Means, "")),
+                                   _date(r.py(s, ck.coveredFrom)), r.text(s, r.RDFS.comment, "en"))
+
+    for cls in ("Action", "CompositeRequirement"):
+        for s in g.subjects(RDF.type, ck[cls]):
+            if r.is_a(s, "WorkplaceItem"):
+                continue
+            rid = str(r.py(s, ck.requirementId))
+            definition = r.one(s, ck.definedBy)
+            applicable = r.one(s, ck.applicableWhen)
+            kb.requirements[rid] = Requirement(
+                rid, r.label(s, "ja"), r.label(s, "en"), cls == "CompositeRequirement",
+                r.expr(definition) if definition is not None else None,
+                r.expr(applicable) if applicable is not None else None,
+                r.text(s, ck.satisfiedWhen, "ja"), r.text(s, ck.satisfiedWhen, "en"), r.cited(s))
+
+    cats = []
+    for c in g.subjects(RDF.type, ck.WorkplaceCategory):
+        cats.append((int(r.py(c, ck.nominalRank, 0)), r.local(c), r.label(c, "ja"), r.label(c, "en")))
+    for _, cid, ja, en in sorted(cats):
+        kb.categories[cid] = (ja, en)
+    for s in g.subjects(RDF.type, ck.WorkplaceItemList):
+        kb.item_lists[r.local(s)] = (r.label(s, "ja"), r.label(s, "en"), r.cited(s))
+    for s in g.subjects(RDF.type, ck.WorkplaceItem):
+        lst = r.local(r.one(s, ck.itemList))
+        n = int(r.py(s, ck.itemNumber))
+        kb.items.setdefault(lst, {})[n] = WorkplaceItem(lst, n, r.local(r.one(s, ck.category)), r.label(s, "ja"))
+    kb.items = {k: dict(sorted(v.items())) for k, v in kb.items.items()}
+
+    for s in g.subjects(RDF.type, ck.WorkplaceRule):
+        rid = str(r.py(s, ck.ruleId))
+        cat_min = tuple(sorted((r.local(r.one(b, ck.category)), int(r.py(b, ck.min)))
+                               for b in g.objects(s, ck.categoryMinimum)))
+        must = tuple(sorted(int(r.py(i, ck.itemNumber)) for i in g.objects(s, ck.mustInclude)))
+        kb.rules[rid] = WorkplaceRule(rid, period_iris[r.one(s, ck.period)], r.local(r.one(s, ck.itemList)),
+                                      r.label(s, "ja"), r.label(s, "en"), int(r.py(s, ck.eachCategoryMin, 0)),
+                                      cat_min, must, int(r.py(s, ck.totalMin, 0)), r.cited(s))
+    exceptions = []
+    for s in g.subjects(RDF.type, ck.WorkplaceException):
+        exceptions.append(WorkplaceException(
+            r.local(s), r.label(s, "ja"), r.label(s, "en"), r.expr(r.one(s, ck.condition)),
+            frozenset(str(r.py(x, ck.ruleId)) for x in g.objects(s, ck.appliesToRule)),
+            r.local(r.one(s, ck.category)), int(r.py(r.one(s, ck.satisfiedByItem), ck.itemNumber)), r.cited(s)))
+    kb.exceptions = tuple(sorted(exceptions, key=lambda e: e.id))
+
+    for s in g.subjects(RDF.type, ck.Tier):
+        pid = period_iris[r.one(s, ck.period)]
+        tid = str(r.py(s, ck.tierId))
+        reach = r.one(s, ck.reachableWhen)
+        kb.tiers.setdefault(pid, {})[tid] = Tier(
+            pid, tid, r.label(s, "ja"), r.label(s, "en"), r.expr(r.one(s, ck.requires)),
+            frozenset(r.local(o) for o in g.objects(s, ck.availableTo)),
+            r.expr(reach) if reach is not None else None, int(r.py(s, ck.nominalRank, 0)),
+            r.text(s, r.RDFS.comment, "en"), r.cited(s))
+    kb.tiers = {p: dict(sorted(ts.items(), key=lambda kv: -kv[1].rank)) for p, ts in kb.tiers.items()}
+
+    pledges: dict[str, list] = {}
+    for s in g.subjects(RDF.type, ck.PledgeRule):
+        pid = period_iris[r.one(s, ck.period)]
+        cond = r.one(s, ck.condition)
+        pledges.setdefault(pid, []).append(PledgeRule(
+            pid, str(r.py(s, ck.pledgeId)), tuple(sorted((r.expr(t) for t in g.objects(s, ck.pledgeFor)), key=repr)),
+            _date(r.py(s, ck.deadline)), r.expr(cond) if cond is not None else None,
+            r.text(s, r.RDFS.comment, "en"), r.cited(s)))
+    kb.pledges = {p: tuple(sorted(v, key=lambda x: x.id)) for p, v in pledges.items()}
+
+    derived: dict[str, list] = {}
+    for s in g.subjects(RDF.type, ck.DerivedFact):
+        pid = period_iris[r.one(s, ck.period)]
+        derived.setdefault(pid, []).append(DerivedFact(
+            pid, str(r.py(r.one(s, ck.requirement), ck.requirementId)), r.label(s, "ja"), r.label(s, "en"),
+            r.expr(r.one(s, ck.condition)), r.cited(s)))
+    kb.derived = {p: tuple(v) for p, v in derived.items()}
+
+    tier_ids = {s: (period_iris[r.one(s, ck.period)], str(r.py(s, ck.tierId))) for s in g.subjects(RDF.type, ck.Tier)}
+    for s in g.subjects(RDF.type, ck.Rate):
+        t = r.one(s, ck.tier)
+        if t not in tier_ids:
+            raise CarekbError("rate names a tier that the KB does not define", "kb", r.where(s))
+        pid, tid = tier_ids[t]
+        svc = str(r.py(r.one(s, ck.service), ck.serviceId))
+        kb.rates[(pid, svc, tid)] = Rate(Decimal(str(r.one(s, ck.ratePct))), r.cited(s))
+    for s in g.subjects(RDF.type, ck.UnitPrice):
+        svc = str(r.py(r.one(s, ck.service), ck.serviceId))
+        kb.prices[(svc, str(r.py(s, ck.regionGrade)))] = UnitPrice(
+            Decimal(str(r.one(s, ck.yenPerUnit))), int(r.py(s, ck.labourSharePct, 0)), r.cited(s))
+    return kb

@@ -1,0 +1,219 @@
+"""The compiled knowledge base: plain, picklable records built from the Turtle in kb/.
+
+Expressions are nested tuples, so that they hash and compare cheaply:
+  ("all", (e, ...)), ("any", (e, ...))      composites
+  ("act", "cp1.1")                          an action the office can put in place
+  ("req", "cp1")                            a composite requirement (its definition + pledges)
+  ("tier", "R7", "III")                     another tier's requirement expression
+  ("wrule", "R7-low")                       a workplace counting rule
+  ("field", "history.shogu", op, value)     a test on an office fact (op: eq, in, ge, lt)
+  ("date_le", date)                         the as-of date is on or before `date`
+  ("group", "cp5-applies")                  the office's service is in this group
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+CONDITION_KINDS = ("field", "date_le", "group")
+
+
+@dataclass(frozen=True)
+class Cited:
+    """Where a fact comes from, and how sure we are of it."""
+
+    sources: tuple[str, ...] = ()
+    note: str = ""
+    confidence: str = "U"
+    confidence_detail: str = ""
+
+    def text(self) -> str:
+        s = "; ".join(self.sources)
+        return f"{s} {self.note}".strip() if self.note else s
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    label_ja: str
+    label_en: str
+    composite: bool
+    definition: tuple | None
+    applicable_when: tuple | None
+    satisfied_when_ja: str
+    satisfied_when_en: str
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class Tier:
+    period: str
+    id: str
+    label_ja: str
+    label_en: str
+    expr: tuple
+    groups: frozenset[str]
+    reachable_when: tuple | None
+    rank: int
+    note: str
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class WorkplaceItem:
+    list_id: str
+    number: int
+    category: str
+    label_ja: str
+
+
+@dataclass(frozen=True)
+class WorkplaceRule:
+    id: str
+    period: str
+    list_id: str
+    label_ja: str
+    label_en: str
+    each_min: int
+    category_min: tuple[tuple[str, int], ...]
+    must_include: tuple[int, ...]
+    total_min: int
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class WorkplaceException:
+    id: str
+    label_ja: str
+    label_en: str
+    condition: tuple
+    rules: frozenset[str]
+    category: str
+    item: int
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class PledgeRule:
+    period: str
+    id: str
+    targets: tuple[tuple, ...]
+    deadline: dt.date
+    condition: tuple | None
+    note: str
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class DerivedFact:
+    period: str
+    requirement: str
+    label_ja: str
+    label_en: str
+    condition: tuple
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    label_ja: str
+    label_en: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    item_list: str
+    cited: Cited
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    label_ja: str
+    label_en: str
+    groups: frozenset[str]
+    law: str
+    cp5_means: str
+    covered_from: dt.date | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Rate:
+    pct: Decimal
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class UnitPrice:
+    yen: Decimal
+    labour_share_pct: int
+    cited: Cited
+
+
+@dataclass
+class KB:
+    version: str
+    scheme_ja: str
+    scheme_en: str
+    periods: dict[str, Period] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    groups: dict[str, tuple[str, str]] = field(default_factory=dict)
+    requirements: dict[str, Requirement] = field(default_factory=dict)
+    tiers: dict[str, dict[str, Tier]] = field(default_factory=dict)           # period -> id -> tier
+    items: dict[str, dict[int, WorkplaceItem]] = field(default_factory=dict)  # list -> number -> item
+    categories: dict[str, tuple[str, str]] = field(default_factory=dict)      # id -> (ja, en), in list order
+    item_lists: dict[str, tuple[str, str, Cited]] = field(default_factory=dict)  # id -> (ja, en, citation)
+    rules: dict[str, WorkplaceRule] = field(default_factory=dict)
+    exceptions: tuple[WorkplaceException, ...] = ()
+    pledges: dict[str, tuple[PledgeRule, ...]] = field(default_factory=dict)  # period -> rules
+    derived: dict[str, tuple[DerivedFact, ...]] = field(default_factory=dict)
+    rates: dict[tuple[str, str, str], Rate] = field(default_factory=dict)     # (period, service, tier)
+    prices: dict[tuple[str, str], UnitPrice] = field(default_factory=dict)    # (service, grade)
+    triples: int = 0
+
+    def period_at(self, day: dt.date) -> Period | None:
+        for p in self.periods.values():
+            if p.covers(day):
+                return p
+        return None
+
+    def tiers_for(self, period: str, service: str) -> list[Tier]:
+        """The tiers that this service has in this period."""
+        groups = self.services[service].groups
+        return [t for t in self.tiers.get(period, {}).values() if t.groups & groups]
+
+    def pledge_ids(self) -> set[str]:
+        return {p.id for rules in self.pledges.values() for p in rules}
+
+    def action_label(self, action: str, period: Period, lang: str = "ja") -> str:
+        """A human label for an action id: an atom, `workplace.N` or `pledge.X`."""
+        kind, _, rest = action.partition(".")
+        if kind == "workplace":
+            item = self.items[period.item_list].get(int(rest))
+            return f"職場環境等要件 {rest}: {item.label_ja}" if lang == "ja" else f"workplace item {rest}: {item.label_ja}"
+        if kind == "pledge":
+            rule = next((r for r in self.pledges.get(period.id, ()) if r.id == rest), None)
+            names = [self.expr_label(t, lang) for t in rule.targets] if rule else [rest]
+            return ("誓約: " if lang == "ja" else "pledge: ") + " / ".join(names)
+        req = self.requirements[action]
+        return req.label_ja if lang == "ja" else req.label_en
+
+    def expr_label(self, expr: tuple, lang: str = "ja") -> str:
+        """A label for a named node (requirement, rule or tier)."""
+        kind = expr[0]
+        ja = lang == "ja"
+        if kind in ("act", "req"):
+            r = self.requirements[expr[1]]
+            return r.label_ja if ja else r.label_en
+        if kind == "wrule":
+            r = self.rules[expr[1]]
+            return r.label_ja if ja else r.label_en
+        if kind == "tier":
+            t = self.tiers[expr[1]][expr[2]]
+            return t.label_ja if ja else t.label_en
+        return kind

@@ -1,0 +1,54 @@
+"""An office profile as RDF, in the vocabulary of ontology/vocab.ttl (for SHACL and SPARQL)."""
+
+from __future__ import annotations
+
+import re
+
+CK = "https://w3id.org/carekb/vocab#"
+SERVICE_NS = "https://w3id.org/carekb/shogai/service/"
+OFFICE_NS = "https://w3id.org/carekb/office/"
+
+
+def office_iri(office) -> str:
+    key = office.id or office.name or office.source
+    return OFFICE_NS + re.sub(r"[^0-9A-Za-z_.-]", lambda m: f"%{ord(m.group()):02X}" if ord(m.group()) < 256 else
+                              "".join(f"%{b:02X}" for b in m.group().encode()), key)
+
+
+def office_graph(office, graph=None):
+    import rdflib
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, RDFS, XSD
+
+    ck = rdflib.Namespace(CK)
+    g = graph if graph is not None else rdflib.Graph()
+    s = URIRef(office_iri(office))
+    g.add((s, RDF.type, ck.Office))
+    g.add((s, ck.service, URIRef(SERVICE_NS + office.service)))
+    if office.id:
+        g.add((s, ck.officeId, Literal(office.id)))
+    if office.name:
+        g.add((s, RDFS.label, Literal(office.name, lang="ja")))
+    for prop, value, dtype in ((ck.employees, office.employees, XSD.integer), (ck.monthlyUnits, office.monthly_units, XSD.integer),
+                               (ck.topAnnualWage, office.top_annual_wage, XSD.integer), (ck.region, office.region, None),
+                               (ck.asOf, office.as_of, XSD.date)):
+        if value is not None:
+            g.add((s, prop, Literal(value, datatype=dtype) if dtype else Literal(value)))
+    g.add((s, ck.singleOfficeCorp, Literal(office.single_office_corp)))
+    g.add((s, ck.collabCorp, Literal(office.collab_corp)))
+    if office.history_given:
+        g.add((s, ck.historyShogu, Literal(office.shogu, datatype=XSD.integer)))
+        g.add((s, ck.historyTokutei, Literal(office.tokutei, datatype=XSD.integer)))
+        g.add((s, ck.historyBaseup, Literal(office.baseup)))
+    for m in sorted(office.met):
+        g.add((s, ck.met, Literal(m)))
+    for n in sorted(office.workplace):
+        g.add((s, ck.workplaceItem, Literal(n, datatype=XSD.integer)))
+    for p in sorted(office.pledged):
+        g.add((s, ck.pledged, Literal(p)))
+    for action, cost in office.effort:
+        b = rdflib.BNode()
+        g.add((s, ck.effort, b))
+        g.add((b, ck.action, Literal(action)))
+        g.add((b, ck.cost, Literal(cost, datatype=XSD.integer)))
+    return g, s

@@ -1,0 +1,27 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from carekb.kbload import load_kb
+from carekb.profile import Office, bind
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def kb():
+    return load_kb()
+
+
+def office(kb, service: str, as_of: str, **kw):
+    """A bound Office for a service and date, with the given facts."""
+    for key in ("met", "workplace", "pledged"):
+        if key in kw:
+            kw[key] = frozenset(kw[key])
+    if "shogu" in kw or "tokutei" in kw or "baseup" in kw:
+        kw.setdefault("history_given", True)
+    o, period = bind(Office(service=service, as_of=dt.date.fromisoformat(as_of), **kw), kb)
+    return o, period
