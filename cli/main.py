@@ -36,6 +36,8 @@ def register() -> None:
     # Each module adds its commands to `main`; the order here is the order in --help.
     from . import office_cmds, kb_cmds  # noqa: F401
     # -- feature modules register below this line --
+    from . import guidance_cmds  # noqa: F401
+    from . import sparql_cmds  # noqa: F401
 
 
 register()

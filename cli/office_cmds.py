@@ -65,10 +65,12 @@ def warnings_text(data: dict, lang: str) -> str:
 @AS_OF_OPTION
 @click.option("--target", "target", metavar="TIER", help="Only this tier (e.g. II, I-ro, V3).")
 @click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約): what the office must really put in place.")
+@click.option("--engine", type=click.Choice(["dnf", "csp"]), default="dnf", show_default=True,
+              help="dnf: compiled rules, instant; csp: the python-constraint model (exact, slow on large gaps).")
 @FORMAT_OPTION
 @LANG_OPTION
 @handles_errors
-def gap(profile, as_of, target, no_pledge, fmt, lang):
+def gap(profile, as_of, target, no_pledge, engine, fmt, lang):
     """Gaps to every higher tier: the fewest (least-effort) actions that reach each one.
 
     \b
@@ -87,8 +89,9 @@ def gap(profile, as_of, target, no_pledge, fmt, lang):
     from carekb.solver.report import short_tier, to_dict
 
     kb, office, period = load(profile, as_of)
-    ev = evaluate(kb, office, period, use_pledges=not no_pledge, alternatives=True)
-    data = to_dict(ev)
+    ev = evaluate(kb, office, period, use_pledges=not no_pledge, alternatives=engine == "dnf", engine=engine)
+    data = to_dict(ev, alternatives=engine == "dnf")
+    data["engine"] = engine
     if target:
         if target not in ev.results:
             raise CarekbError(f"tier '{target}' does not exist for {office.service} in {period.id} "

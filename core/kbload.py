@@ -55,7 +55,35 @@ def cache_dir() -> Path:
     return Path(root)
 
 
-_loaded: dict[str, KB] = {}
+_memory: dict[str, object] = {}
+
+
+def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
+    """A compiled model from memory, else from the on-disk cache, else `build_fn()` (then cached).
+
+    The cache key is the content hash, so a changed KB is never served from a stale file.
+    """
+    key = f"{name}-{CACHE_FORMAT}-{version}"
+    if key in _memory:
+        return _memory[key]
+    path = cache_dir() / f"{key}.pickle"
+    if use_cache and path.is_file():
+        try:
+            _memory[key] = pickle.loads(path.read_bytes())
+            return _memory[key]
+        except Exception:  # a stale or truncated cache is rebuilt, never trusted
+            pass
+    model = build_fn()
+    if use_cache:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    _memory[key] = model
+    return model
 
 
 def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
@@ -63,28 +91,9 @@ def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
     files = kb_files()
     overlays = [Path(o) for o in overlays]
     version = content_hash(files + shape_files(), overlays)
-    if version in _loaded:
-        return _loaded[version]
-    cached = cache_dir() / f"kb-{CACHE_FORMAT}-{version}.pickle"
-    if use_cache and cached.is_file():
-        try:
-            kb = pickle.loads(cached.read_bytes())
-            _loaded[version] = kb
-            return kb
-        except Exception:  # a stale or truncated cache is rebuilt, never trusted
-            pass
-    graph = parse_graph(files, overlays)
-    kb = build(graph, version)
-    if use_cache:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, cached)
-        except OSError:
-            pass
-    _loaded[version] = kb
-    return kb
+    if not use_cache:
+        return build(parse_graph(files, overlays), version)
+    return cached_build("kb", version, lambda: build(parse_graph(files, overlays), version))
 
 
 def parse_graph(files: list[Path], overlays: list[Path] = ()):

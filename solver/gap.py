@@ -142,12 +142,16 @@ def rank_tiers(kb: KB, period: Period, service: str) -> tuple[list[Tier], bool]:
 
 
 def evaluate(kb: KB, office: Office, period: Period, use_pledges: bool = True, extra_effort=None,
-             alternatives: bool = False) -> Evaluation:
-    """Solve every tier of the office's service in this period."""
+             alternatives: bool = False, engine: str = "dnf") -> Evaluation:
+    """Solve every tier of the office's service in this period (engine: dnf, or csp — slow, exact)."""
     ctx = Context(kb, period, office, use_pledges)
     cost_of = cost_function(office, extra_effort)
     ranked, by_rate = rank_tiers(kb, period, office.service)
-    results = {t.id: solve_tier(ctx, t, cost_of, keep_optimal=alternatives) for t in ranked}
+    if engine == "csp":
+        from .csp import solve_tier_csp
+        results = {t.id: solve_tier_csp(ctx, t, cost_of) for t in ranked}
+    else:
+        results = {t.id: solve_tier(ctx, t, cost_of, keep_optimal=alternatives) for t in ranked}
     highest = next((t for t, r in results.items() if r.attained), None)
     targets = list(results)[: list(results).index(highest)] if highest else list(results)
     ev = Evaluation(kb, office, period, use_pledges, results, highest, targets, [], ctx, cost_of)

@@ -87,3 +87,27 @@ def test_sound_on_far_profiles_and_monotone(kb, seed):
             o2 = o.with_changes(met=o.met | {a})
         after = evaluate(kb, o2, p).highest
         assert rank.get(after, len(order)) <= before
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_constraint_model_agrees_with_dnf(kb, seed):
+    """The python-constraint2 model (rule tree, count variables) finds the same minimum effort."""
+    from carekb.solver.csp import solve_tier_csp
+    from carekb.solver.gap import cost_function
+    from carekb.solver.rules import Context
+
+    rng = random.Random(500 + seed)
+    o, p = random_office(kb, rng, near=True)
+    effort = {a: rng.randint(1, 3) for a in rng.sample(Oracle(kb, o, p).candidates(), 6)}
+    o = o.with_changes(effort=tuple(sorted(effort.items())))
+    ev = evaluate(kb, o, p)
+    ctx = Context(kb, p, o)
+    oracle = Oracle(kb, o, p)
+    for tid, res in ev.results.items():
+        if res.reachable and res.cost > 4:
+            continue  # iterative deepening in python-constraint is slow on large gaps: that is why the DNF exists
+        got = solve_tier_csp(ctx, res.tier, cost_function(o), limit=5)
+        assert got.reachable == res.reachable, tid
+        if res.reachable:
+            assert got.cost == res.cost, (tid, got.missing, res.missing)
+            assert oracle.tier_holds(tid, got.missing)

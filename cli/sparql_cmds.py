@@ -1,0 +1,202 @@
+"""SPARQL for analysts: `carekb sparql`, `carekb export`, `carekb serve` (logic in carekb.store)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import LANG_OPTION, handles_errors, write_atomically
+from .main import main
+
+WITH_OPTION = click.option(
+    "--with", "profiles", multiple=True, metavar="PROFILES", type=click.Path(exists=True),
+    help="Add office profiles and the solver's results for them (a file or a folder of profiles; repeatable).")
+AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                            help="Evaluate the --with profiles on this date (default: each profile's as_of, else today).")
+
+
+def _day(as_of):
+    from carekb.profile import parse_date
+
+    return parse_date(as_of, "--as-of", "") if as_of else None
+
+
+def _params(pairs) -> dict[str, str]:
+    from carekb.errors import CarekbError
+
+    out = {}
+    for p in pairs:
+        k, sep, v = p.partition("=")
+        if not sep or not k.strip():
+            raise CarekbError(f"expected NAME=VALUE, got {p!r}", "--param")
+        out[k.strip()] = v
+    return out
+
+
+def _query_text(query, query_name, params):
+    """(text, source) of the query: a named one, a file, '-' for standard input, or the text itself."""
+    import os
+
+    from carekb import store
+    from carekb.errors import CarekbError
+
+    if query_name and query:
+        raise CarekbError("give either QUERY or --query-name, not both", "--query-name")
+    if query_name:
+        q = store.named_query(query_name)
+        return store.bind_params(q, params), f"query {query_name}"
+    if not query:
+        raise CarekbError("give a query: its text, a .rq file, '-' for standard input, or --query-name NAME "
+                          "(see `carekb sparql --list`)")
+    if query == "-":
+        text, source = sys.stdin.read(), "<stdin>"
+    elif os.path.isfile(query):
+        with open(query, encoding="utf-8") as f:
+            text, source = f.read(), query
+    elif query.endswith(".rq") and "{" not in query:
+        raise CarekbError("file not found", query)
+    else:
+        text, source = query, "<query>"
+    q = store.parse_header(source, text)
+    return store.bind_params(q, params) if (q.params or params) else text, source
+
+
+@main.command()
+@click.argument("query", required=False, metavar="[QUERY | FILE]")
+@click.option("--query-name", "-n", "query_name", metavar="NAME", help="A query of the library (queries/*.rq).")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the query ($NAME in the query; repeatable).")
+@WITH_OPTION
+@AS_OF_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True,
+              help="table: readable; csv, tsv, json: the SPARQL 1.1 result formats.")
+@click.option("--endpoint", metavar="URL", help="Ask a remote SPARQL 1.1 endpoint (Oxigraph, Fuseki, GraphDB) "
+                                                "instead of the embedded store.")
+@click.option("--timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
+              help="Seconds to wait for a remote endpoint.")
+@click.option("--list", "list_", is_flag=True, help="List the query library and its parameters, then exit.")
+@LANG_OPTION
+@handles_errors
+def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, list_, lang):
+    """Query the KB (rules, rates, guidance) and solver results with SPARQL 1.1 (read-only).
+
+    \b
+    The embedded store is pyoxigraph, loaded with kb/ and ontology/; --with adds office
+    profiles and what the solver concludes about them (ontology/results.ttl).  Prefixes
+    ck:, sg:, req:, wp:, … are those of the KB; a query declares the ones it uses.
+
+    \b
+    Examples:
+      carekb sparql --list
+      carekb sparql -n rates-ranked -p period=R7
+      carekb sparql -n offices-by-tier --with examples/
+      carekb sparql 'SELECT ?t WHERE { ?t a <https://w3id.org/carekb/vocab#Tier> }' --format csv
+      carekb sparql my-query.rq --endpoint http://127.0.0.1:7878/query
+    """
+    import time
+
+    from carekb import store
+    from carekb.errors import CarekbError
+
+    if list_:
+        _print_library(lang)
+        return
+    text, source = _query_text(query, query_name, _params(params))
+    started = time.perf_counter()
+    if endpoint:
+        if profiles:
+            raise CarekbError("--with needs the embedded store: run `carekb export --with …` and load the file "
+                              "into the endpoint, or start `carekb serve --with …`", "--with")
+        result = store.query_endpoint(endpoint, text, source, timeout)
+    else:
+        st = store.oxigraph_store(store.dataset(profiles, _day(as_of)))
+        result = store.query_store(st, text, source)
+    click.echo(store.render(result, fmt))
+    if fmt == "table" and sys.stderr.isatty():
+        click.echo(f"({time.perf_counter() - started:.3f} s)", err=True)
+
+
+def _print_library(lang: str) -> None:
+    from carekb import store
+
+    for name, q in store.library().items():
+        title = q.title_ja if lang == "ja" else q.title_en
+        click.echo(f"{name}\n    {title or q.title_en}\n    {q.description}")
+        for p in q.params.values():
+            click.echo(f"    --param {p.name}=… ({p.type}, default {p.default or 'none'}): {p.doc}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "jsonld"]), default="ttl", show_default=True,
+              help="Turtle, N-Triples, N-Quads or JSON-LD.")
+@WITH_OPTION
+@AS_OF_OPTION
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (default: standard output).")
+@handles_errors
+def export(fmt, profiles, as_of, output):
+    """The whole graph — KB, vocabulary and any --with results — for loading into a triple store.
+
+    \b
+    Examples:
+      carekb export --format nt -o carekb.nt
+      carekb export --with examples/ --format nq -o carekb.nq
+    """
+    from carekb import store
+
+    data = store.serialize(store.oxigraph_store(store.dataset(profiles, _day(as_of))), fmt)
+    if output:
+        write_atomically(output, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; 0.0.0.0 exposes it to the network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
+@WITH_OPTION
+@AS_OF_OPTION
+@click.option("--timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
+              help="Query time-out of the server, in seconds.")
+@handles_errors
+def serve(host, port, profiles, as_of, timeout):
+    """A read-only SPARQL 1.1 Protocol endpoint (the oxigraph server) loaded with the KB (+ results).
+
+    \b
+    The query URL is http://HOST:PORT/query; updates are refused.  Stop it with Ctrl-C.
+    Example:
+      carekb serve --with examples/ &
+      curl -s http://127.0.0.1:7878/query -H 'Accept: text/csv' \\
+           --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    """
+    import signal
+    import tempfile
+    from pathlib import Path
+
+    from carekb import store
+
+    st = store.oxigraph_store(store.dataset(profiles, _day(as_of)))
+    with tempfile.TemporaryDirectory(prefix="carekb-serve-") as tmp:
+        location = Path(tmp) / "db"
+        store.load_server_db(st, location)
+        del st
+        url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/query"
+        proc = store.start_server(location, host, port, timeout)
+
+        def stop(_signum, _frame):
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            store.wait_ready(url, proc)
+            click.echo(f"carekb: SPARQL endpoint (read-only) at {url}  — Ctrl-C to stop", err=True)
+            if host not in ("127.0.0.1", "::1", "localhost"):
+                click.echo(f"carekb: warning: listening on {host}: reachable from other machines", err=True)
+            proc.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            store.stop_server(proc)
+            signal.signal(signal.SIGTERM, previous)

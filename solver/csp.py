@@ -1,0 +1,218 @@
+"""The same question as a constraint model for python-constraint2: the general path.
+
+The tier's rule tree becomes boolean node variables tied to their children (all-of, any-of),
+actions become 0/1 variables, and workplace items become count variables per (category, effort)
+class — items of a class are interchangeable — plus 0/1 variables for the items that rules name
+(must-include, exception items).  The minimum effort is found by iterative deepening on a
+MaxSumConstraint over the weighted action variables.  It reads the rule tree, not the DNF, so
+tests use it as an independent check of `gap.solve_tier`; `carekb gap --engine csp` selects it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from carekb.errors import CarekbError
+
+from .gap import TierResult, _have, action_key
+from .rules import Context
+
+
+class Model:
+    def __init__(self, ctx: Context, cost_of):
+        import constraint
+
+        self.c = constraint
+        self.ctx, self.kb, self.cost_of = ctx, ctx.kb, cost_of
+        self.have = _have(ctx.office, ctx.use_pledges)
+        self.items = ctx.office.workplace
+        self.list = self.kb.items[ctx.period.item_list]
+        self.vars: dict[str, tuple] = {}        # name -> domain
+        self.weights: dict[str, int] = {}       # decision variable -> effort per unit
+        self.constraints: list[tuple] = []      # (function, variables)
+        self.rules: dict[str, str] = {}         # rule id -> node variable
+        self.n = 0
+        self.exceptions = tuple(e for e in self.kb.exceptions if ctx.holds(e.condition))
+        self.special = self._special_items()
+        self.classes = self._count_classes()
+
+    # ------------------------------------------------------------------ variables
+    def _special_items(self) -> set[int]:
+        named = {n for r in self.kb.rules.values() if r.list_id == self.ctx.period.item_list for n in r.must_include}
+        named |= {e.item for e in self.exceptions}
+        return {n for n in named if n in self.list and n not in self.items}
+
+    def _count_classes(self) -> dict[tuple[str, int], list[int]]:
+        classes = defaultdict(list)
+        for n, it in self.list.items():
+            if n not in self.items and n not in self.special:
+                classes[(it.category, self.cost_of(f"workplace.{n}"))].append(n)
+        return classes
+
+    def decision(self, name: str, weight: int, domain=(0, 1)) -> str:
+        if name not in self.vars:
+            self.vars[name] = tuple(domain)
+            self.weights[name] = weight
+        return name
+
+    def node(self) -> str:
+        self.n += 1
+        name = f"n{self.n}"
+        self.vars[name] = (0, 1)
+        return name
+
+    # ------------------------------------------------------------------ the rule tree
+    def build(self, e: tuple):
+        """A variable name, or a constant bool, that is true exactly when `e` holds."""
+        kind, ctx, kb = e[0], self.ctx, self.kb
+        if kind in ("all", "any"):
+            parts = [self.build(x) for x in e[1]]
+            if kind == "all":
+                if any(p is False for p in parts):
+                    return False
+                parts = [p for p in parts if p is not True]
+                if not parts:
+                    return True
+            else:
+                if any(p is True for p in parts):
+                    return True
+                parts = [p for p in parts if p is not False]
+                if not parts:
+                    return False
+            v = self.node()
+            fn = (lambda v, *cs: v == int(all(cs))) if kind == "all" else (lambda v, *cs: v == int(any(cs)))
+            self.constraints.append((fn, [v] + parts))
+            return v
+        if kind in ("field", "date_le", "group"):
+            return ctx.holds(e)
+        if kind == "tier":
+            return self.build(kb.tiers[e[1]][e[2]].expr)
+        if kind in ("act", "req"):
+            rid = e[1]
+            if rid in self.have or not ctx.applies(rid) or ctx.derived_holds(rid):
+                return True
+            base = self.build(kb.requirements[rid].definition) if kind == "req" else \
+                self.decision(f"a:{rid}", self.cost_of(rid))
+        elif kind == "wrule":
+            base = self.workplace_rule(e[1])
+        else:
+            raise CarekbError(f"unknown expression kind {kind!r}", "kb")
+        alts = [base]
+        for p in ctx.pledges_for(e):
+            pid = f"pledge.{p.id}"
+            pv = True if pid in self.have else self.decision(f"p:{p.id}", self.cost_of(pid))
+            alts.append(self.build_all([pv, self.build(p.condition) if p.condition else True]))
+        return self.build_any(alts)
+
+    def build_all(self, parts):
+        return self._combine("all", parts)
+
+    def build_any(self, parts):
+        return self._combine("any", parts)
+
+    def _combine(self, kind, parts):
+        if kind == "all" and any(p is False for p in parts) or kind == "any" and any(p is True for p in parts):
+            return kind == "any"
+        parts = [p for p in parts if not isinstance(p, bool)]
+        if not parts:
+            return kind == "all"
+        if len(parts) == 1:
+            return parts[0]
+        v = self.node()
+        fn = (lambda v, *cs: v == int(all(cs))) if kind == "all" else (lambda v, *cs: v == int(any(cs)))
+        self.constraints.append((fn, [v] + parts))
+        return v
+
+    def workplace_rule(self, rid: str):
+        if rid in self.rules:
+            return self.rules[rid]
+        kb, r = self.kb, self.kb.rules[rid]
+        specials = sorted(self.special)
+        for n in specials:
+            self.decision(f"w:{n}", self.cost_of(f"workplace.{n}"))
+        counts = sorted(self.classes)
+        for cat, cost in counts:
+            self.decision(f"k:{cat}:{cost}", cost, range(len(self.classes[(cat, cost)]) + 1))
+        mins = {c: r.each_min for c in kb.categories}
+        for c, m in r.category_min:
+            mins[c] = max(mins[c], m)
+        have_by_cat = {c: sum(1 for n in self.items if self.list[n].category == c) for c in kb.categories}
+        excs = [e for e in self.exceptions if rid in e.rules]
+        lst = self.list
+        items = self.items
+
+        def holds(v, *vals):
+            chosen = {n for n, x in zip(specials, vals[:len(specials)]) if x}
+            added = dict(zip(counts, vals[len(specials):]))
+            per_cat = dict(have_by_cat)
+            for n in chosen:
+                per_cat[lst[n].category] += 1
+            for (cat, _), k in added.items():
+                per_cat[cat] += k
+            present = items | chosen
+            total = len(items) + len(chosen) + sum(added.values())
+
+            def ok(skip=None, extra=None):
+                if extra is not None and extra not in present:
+                    return False
+                if any(per_cat[c] < m for c, m in mins.items() if c != skip):
+                    return False
+                return all(n in present or lst[n].category == skip for n in r.must_include) and total >= r.total_min
+            return v == int(ok() or any(ok(e.category, e.item) for e in excs))
+
+        v = self.node()
+        self.constraints.append((holds, [v] + [f"w:{n}" for n in specials] + [f"k:{c}:{w}" for c, w in counts]))
+        self.rules[rid] = v
+        return v
+
+    # ------------------------------------------------------------------ solving
+    def solve(self, root, limit: int):
+        """The cheapest assignment with root true, by iterative deepening on the effort bound."""
+        if root is False:
+            return None
+        for bound in range(limit + 1):
+            p = self.c.Problem()
+            for name, dom in self.vars.items():
+                p.addVariable(name, list(dom))
+            if root is not True:
+                p.addConstraint(lambda v: v == 1, [root])
+            for fn, vs in self.constraints:
+                p.addConstraint(self.c.FunctionConstraint(fn), vs)
+            names = [n for n in self.vars if n in self.weights]
+            if names:
+                p.addConstraint(self.c.MaxSumConstraint(bound, [self.weights[n] for n in names]), names)
+            sol = p.getSolution()
+            if sol is not None:
+                return bound, sol
+        return None
+
+    def actions(self, sol: dict) -> list[str]:
+        out = []
+        for name, v in sol.items():
+            if not v or name.startswith("n"):
+                continue
+            kind, _, rest = name.partition(":")
+            if kind == "a":
+                out.append(rest)
+            elif kind == "p":
+                out.append(f"pledge.{rest}")
+            elif kind == "w":
+                out.append(f"workplace.{rest}")
+            elif kind == "k":
+                cat, cost = rest.rsplit(":", 1)
+                out += [f"workplace.{n}" for n in sorted(self.classes[(cat, int(cost))])[:v]]
+        return out
+
+
+def solve_tier_csp(ctx: Context, tier, cost_of, limit: int = 60) -> TierResult:
+    kb = ctx.kb
+    rate = kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
+    if tier.reachable_when is not None and not ctx.holds(tier.reachable_when):
+        return TierResult(tier, rate, False, "history")
+    m = Model(ctx, cost_of)
+    found = m.solve(m.build(("tier", ctx.period.id, tier.id)), limit)
+    if found is None:
+        return TierResult(tier, rate, False, "impossible")
+    bound, sol = found
+    missing = tuple(sorted(m.actions(sol), key=lambda a: action_key(kb, a)))
+    return TierResult(tier, rate, True, "", sum(cost_of(a) for a in missing), missing)
