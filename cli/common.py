@@ -19,6 +19,19 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "jso
                              show_default=True, help="table: readable; json: the machine contract (spec/profile.md).")
 
 
+ENDPOINT_OPTION = click.option("--endpoint", metavar="URL",
+                               help="Read the rules from a remote SPARQL 1.1 endpoint (e.g. `carekb serve`) instead of kb/.")
+
+
+def load_rules(endpoint: str | None = None):
+    """The compiled KB: from this installation's kb/, or from a SPARQL endpoint's graph."""
+    if endpoint:
+        from carekb.store import kb_from_endpoint
+        return kb_from_endpoint(endpoint)
+    from carekb.kbload import load_kb
+    return load_kb()
+
+
 def fail(err: CarekbError) -> None:
     """One clear line on stderr, exit status 2, no traceback."""
     click.echo(f"carekb: error: {err}", err=True)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from .common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, table
+from .common import ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, load_rules, table
 from .main import main
 
 
@@ -27,14 +27,14 @@ def _period(kb, period: str | None, as_of: str | None):
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Show the period in force on this date.")
 @FORMAT_OPTION
 @LANG_OPTION
+@ENDPOINT_OPTION
 @handles_errors
-def requirements(period, as_of, fmt, lang):
+def requirements(period, as_of, endpoint, fmt, lang):
     """The rules of a period: requirement atoms, tier expressions, workplace items and counting
     rules, and pledges — each with its source and confidence."""
-    from carekb.kbload import load_kb
     from carekb.solver.report import short_tier
 
-    kb = load_kb()
+    kb = load_rules(endpoint)
     p = _period(kb, period, as_of)
     ja = lang == "ja"
     reqs = [{"id": r.id, "label_ja": r.label_ja, "label_en": r.label_en, "composite": r.composite,
@@ -96,14 +96,14 @@ def expr_text(e: tuple) -> str:
 @click.option("--period", metavar="P", help="Show the tiers and rates of this period (default: today's).")
 @FORMAT_OPTION
 @LANG_OPTION
+@ENDPOINT_OPTION
 @handles_errors
-def services(period, fmt, lang):
+def services(period, endpoint, fmt, lang):
     """Services (service_id for profiles), their groups, and the tiers and rates of a period."""
-    from carekb.kbload import load_kb
     from carekb.solver.gap import rank_tiers
     from carekb.solver.report import short_tier
 
-    kb = load_kb()
+    kb = load_rules(endpoint)
     p = _period(kb, period, None)
     ja = lang == "ja"
     data = []

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, table
+from .common import ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, load_rules, table
 from .main import main
 
 AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
@@ -14,12 +14,11 @@ AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
 PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
 
 
-def load(profile: str, as_of: str | None):
+def load(profile: str, as_of: str | None, endpoint: str | None = None):
     """(kb, office, period) for a profile path ('-' reads YAML from standard input)."""
-    from carekb.kbload import load_kb
     from carekb.profile import bind, load_office, parse_date
 
-    kb = load_kb()
+    kb = load_rules(endpoint)
     text = sys.stdin.read() if profile == "-" else None
     office = load_office("<stdin>.yaml" if profile == "-" else profile, kb, text)
     day = parse_date(as_of, "--as-of", "") if as_of else None
@@ -69,8 +68,9 @@ def warnings_text(data: dict, lang: str) -> str:
               help="dnf: compiled rules, instant; csp: the python-constraint model (exact, slow on large gaps).")
 @FORMAT_OPTION
 @LANG_OPTION
+@ENDPOINT_OPTION
 @handles_errors
-def gap(profile, as_of, target, no_pledge, engine, fmt, lang):
+def gap(profile, as_of, target, no_pledge, engine, endpoint, fmt, lang):
     """Gaps to every higher tier: the fewest (least-effort) actions that reach each one.
 
     \b
@@ -88,7 +88,7 @@ def gap(profile, as_of, target, no_pledge, engine, fmt, lang):
     from carekb.solver.gap import evaluate
     from carekb.solver.report import short_tier, to_dict
 
-    kb, office, period = load(profile, as_of)
+    kb, office, period = load(profile, as_of, endpoint)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge, alternatives=engine == "dnf", engine=engine)
     data = to_dict(ev, alternatives=engine == "dnf")
     data["engine"] = engine
@@ -142,8 +142,9 @@ def gap(profile, as_of, target, no_pledge, engine, fmt, lang):
 @click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約).")
 @FORMAT_OPTION
 @LANG_OPTION
+@ENDPOINT_OPTION
 @handles_errors
-def tiers(profile, as_of, no_pledge, fmt, lang):
+def tiers(profile, as_of, no_pledge, endpoint, fmt, lang):
     """Every tier of the office's service in the period: rate, attained or not, actions missing.
 
     Tiers are listed highest first by rate (by nominal rank where a rate is unknown).
@@ -151,7 +152,7 @@ def tiers(profile, as_of, no_pledge, fmt, lang):
     from carekb.solver.gap import evaluate
     from carekb.solver.report import short_tier, tiers_dict
 
-    kb, office, period = load(profile, as_of)
+    kb, office, period = load(profile, as_of, endpoint)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge)
     data = tiers_dict(ev)
     if fmt == "json":
@@ -176,8 +177,9 @@ def tiers(profile, as_of, no_pledge, fmt, lang):
 @click.option("--full", is_flag=True, help="Show the whole rule tree, not only what fails.")
 @FORMAT_OPTION
 @LANG_OPTION
+@ENDPOINT_OPTION
 @handles_errors
-def explain(profile, tier, as_of, no_pledge, full, fmt, lang):
+def explain(profile, tier, as_of, no_pledge, full, endpoint, fmt, lang):
     """Why TIER is or is not attained: each requirement with its label, source and confidence.
 
     \b
@@ -189,7 +191,7 @@ def explain(profile, tier, as_of, no_pledge, full, fmt, lang):
     from carekb.solver.gap import evaluate
     from carekb.solver.report import short_tier
 
-    kb, office, period = load(profile, as_of)
+    kb, office, period = load(profile, as_of, endpoint)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge)
     if tier not in ev.results:
         all_tiers = kb.tiers.get(period.id, {})

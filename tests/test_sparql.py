@@ -304,3 +304,21 @@ def test_rules_read_from_the_endpoint_match_the_local_kb(server):
     remote, local = store.kb_from_endpoint(server), load_kb()
     assert remote.rates == local.rates and remote.tiers.keys() == local.tiers.keys()
     assert remote.requirements.keys() == local.requirements.keys()
+
+
+def test_gap_with_rules_from_the_endpoint_equals_local(server):
+    """`--endpoint` wherever rules are read: the same answer as from the local kb/."""
+    from click.testing import CliRunner
+
+    from carekb.cli.main import main
+
+    profile = str(EXAMPLES / "r8-employment-b.yaml")
+    local = json.loads(CliRunner().invoke(main, ["gap", profile, "--format", "json"]).output)
+    remote_run = CliRunner().invoke(main, ["gap", profile, "--format", "json", "--endpoint", server])
+    assert remote_run.exit_code == 0, remote_run.output
+    remote = json.loads(remote_run.output)
+    assert remote["kb_version"].startswith("remote-")
+    for key in ("highest", "rate_pct", "attainable", "targets", "yen_per_month"):
+        assert remote[key] == local[key], key
+    r = CliRunner().invoke(main, ["requirements", "--period", "R8", "--format", "json", "--endpoint", server])
+    assert r.exit_code == 0 and len(json.loads(r.output)["tiers"]) == 7
