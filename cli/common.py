@@ -59,7 +59,10 @@ def echo_json(data) -> None:
 def write_atomically(path: str | Path, data: bytes) -> None:
     """Write to a temporary file beside the target and rename it: no partial file on error or Ctrl-C."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -14,7 +14,6 @@ from .common import LANG_OPTION, echo_json, handles_errors, table
 from .main import main
 
 
-
 def _header(gd, lang):
     d = gd.document
     if not d:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import CarekbError
-from .kbload import content_hash, kb_files
+from .kbload import kb_files, kb_version
 
 CK = "https://w3id.org/carekb/vocab#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -183,7 +183,7 @@ def load_guidance(use_cache: bool = True) -> Guidance:
     from .kbload import cached_build, parse_graph
 
     files = kb_files()
-    version = content_hash(files)
+    version = kb_version()
     return cached_build(f"guidance{CACHE_FORMAT}", version, lambda: build(parse_graph(files), version), use_cache)
 
 

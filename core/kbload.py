@@ -86,11 +86,16 @@ def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
     return model
 
 
+def kb_version(overlays: list[Path] = ()) -> str:
+    """The content hash of kb/, ontology/ (shapes included) and any overlays: every result states it."""
+    return content_hash(kb_files() + shape_files(), [Path(o) for o in overlays])
+
+
 def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
     """The KB of this installation, plus rule overlays (Turtle files that add or replace facts)."""
     files = kb_files()
     overlays = [Path(o) for o in overlays]
-    version = content_hash(files + shape_files(), overlays)
+    version = kb_version(overlays)
     if not use_cache:
         return build(parse_graph(files, overlays), version)
     return cached_build("kb", version, lambda: build(parse_graph(files, overlays), version))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 CK = "https://w3id.org/carekb/vocab#"
 SERVICE_NS = "https://w3id.org/carekb/shogai/service/"
 OFFICE_NS = "https://w3id.org/carekb/office/"
 
 
 def office_iri(office) -> str:
-    key = office.id or office.name or office.source
-    return OFFICE_NS + re.sub(r"[^0-9A-Za-z_.-]", lambda m: f"%{ord(m.group()):02X}" if ord(m.group()) < 256 else
-                              "".join(f"%{b:02X}" for b in m.group().encode()), key)
+    from urllib.parse import quote
+
+    return OFFICE_NS + quote(office.id or office.name or office.source, safe="")
 
 
 def office_graph(office, graph=None):

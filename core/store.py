@@ -149,6 +149,12 @@ def _position(message: str, text: str) -> str:
     return f"line {line}, column {col}" + (f" (near: {shown[:80]})" if shown else "")
 
 
+def parser_message(msg: str) -> str:
+    """The parser's message on one line, with its long Unicode character classes named instead."""
+    msg = re.sub(r"\[[^\[\]]*\\u\{[^\]]*\]", "a name character", msg, flags=re.S)
+    return " ".join(msg.split())
+
+
 def query_store(store, text: str, source: str = "<query>"):
     """Run a read-only query on a pyoxigraph store: a SPARQL-JSON dict, or N-Triples text for graphs."""
     import pyoxigraph as ox
@@ -157,7 +163,7 @@ def query_store(store, text: str, source: str = "<query>"):
     try:
         result = store.query(text)
     except SyntaxError as e:
-        msg = str(e)
+        msg = parser_message(str(e))
         raise CarekbError(f"malformed SPARQL: {msg}", source, _position(msg, text) or None) from None
     except (OSError, RuntimeError, ValueError) as e:
         raise CarekbError(f"query failed: {e}", source) from None

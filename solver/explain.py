@@ -107,7 +107,7 @@ class Explainer:
         counts = {c: sum(1 for n in self.items if items[n].category == c) for c in kb.categories}
         short = []
         ja = self.lang == "ja"
-        for c, m in need.category_min:
+        for c, m in sorted(need.category_min, key=lambda cm: list(kb.categories).index(cm[0])):
             if counts[c] < m:
                 name = kb.categories[c][0 if ja else 1]
                 short.append(f"{name} {counts[c]}/{m}")

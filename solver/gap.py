@@ -116,20 +116,7 @@ def solve_tier(ctx: Context, tier: Tier, cost_of, keep_optimal: bool = False) ->
         return TierResult(tier, rate, False, "impossible")
     missing, comp = best
     return TierResult(tier, rate, True, "", best_key[0], tuple(sorted(missing, key=lambda a: action_key(kb, a))),
-                      comp.exception if comp else None,
-                      [t for t in optimal if _term_cost(t, have, items, cost_of, ctx) == best_key[0]] if keep_optimal else [])
-
-
-def _term_cost(term, have, items, cost_of, ctx) -> int | None:
-    acts, rules = term
-    cost = sum(cost_of(a) for a in acts if a not in have)
-    if rules:
-        comp = wp.best_completion(ctx.kb, ctx.period.item_list, rules, items, lambda n: cost_of(f"workplace.{n}"),
-                                  tuple(e for e in ctx.kb.exceptions if ctx.holds(e.condition)))
-        if comp is None:
-            return None
-        cost += comp.cost
-    return cost
+                      comp.exception if comp else None, optimal)
 
 
 def rank_tiers(kb: KB, period: Period, service: str) -> tuple[list[Tier], bool]:

@@ -128,3 +128,22 @@ def test_subprocess_gap_json():
     assert d["highest"] == "V2" and d["period"] == "R6"
     bad = subprocess.run([sys.executable, "-m", "carekb.cli", "gap", "/nonexistent.yaml"], capture_output=True, text=True)
     assert bad.returncode == 2 and "file not found" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    r = run("export", "-o", tmp_path / "missing" / "x.ttl")
+    assert r.exit_code == 2 and "cannot write here" in r.output and "Traceback" not in r.output
+    assert not list(tmp_path.iterdir())  # no partial or temporary file left behind
+
+
+def test_malformed_sparql_is_one_line():
+    r = run("sparql", "SELECT ?x WHERE {")
+    assert r.exit_code == 2 and "line 1, column 18" in r.output
+    assert len(r.output.strip().splitlines()) == 1 and "\\u{" not in r.output
+
+
+def test_every_command_reports_the_same_kb_version():
+    gap = json.loads(run("gap", EXAMPLES / "r7-after-school-day.yaml", "--format", "json").output)
+    guidance = json.loads(run("guidance", "--service", "short-stay", "--format", "json").output)
+    visit = json.loads(run("visit", EXAMPLES / "visit-admit.yaml", "--format", "json").output)
+    assert gap["kb_version"] == guidance["kb_version"] == visit["kb_version"]
