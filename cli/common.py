@@ -23,13 +23,15 @@ ENDPOINT_OPTION = click.option("--endpoint", metavar="URL",
                                help="Read the rules from a remote SPARQL 1.1 endpoint (e.g. `carekb serve`) instead of kb/.")
 
 
-def load_rules(endpoint: str | None = None):
-    """The compiled KB: from this installation's kb/, or from a SPARQL endpoint's graph."""
+def load_rules(endpoint: str | None = None, overlays=()):
+    """The compiled KB: from this installation's kb/ (plus rule overlays), or from a SPARQL endpoint's graph."""
     if endpoint:
+        if overlays:
+            raise CarekbError("--rules-overlay applies to the local kb/, not to --endpoint", "--rules-overlay")
         from carekb.store import kb_from_endpoint
         return kb_from_endpoint(endpoint)
     from carekb.kbload import load_kb
-    return load_kb()
+    return load_kb(overlays=overlays)
 
 
 def fail(err: CarekbError) -> None:
@@ -90,3 +92,25 @@ def table(rows: list[list], headers: list[str]) -> str:
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
+
+
+OVERLAY_OPTION = click.option(
+    "--rules-overlay", "overlays", multiple=True, metavar="FILE.ttl", type=click.Path(dir_okay=False),
+    help="Turtle that adds or replaces KB facts for this run only (repeatable; for each subject and "
+         "property it states, its values replace the KB's). Results list it and report a different kb_version.")
+
+
+def overlay_info(overlays) -> list[dict]:
+    """The overlays a result was computed with (file and content hash), for the JSON and a warning."""
+    import hashlib
+
+    return [{"file": str(o), "sha256": hashlib.sha256(Path(o).read_bytes()).hexdigest()[:12]} for o in overlays]
+
+
+def note_overlays(data: dict, overlays) -> dict:
+    """Add `rules_overlays` and a warning to a result dict: its facts are not (only) the KB's."""
+    data["rules_overlays"] = overlay_info(overlays)
+    if overlays:
+        data.setdefault("warnings", []).append(
+            "rules overlay in effect (hypothetical facts for this run): " + ", ".join(str(o) for o in overlays))
+    return data

@@ -23,7 +23,7 @@ def _period(kb, period: str | None, as_of: str | None):
 
 
 @main.command()
-@click.option("--period", metavar="P", help="Rule period id (R6, R7, R8); default: the period of --as-of or today.")
+@click.option("--period", metavar="P", help="Rule period id (OLD, R6, R7, R8); default: the period of --as-of or today.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Show the period in force on this date.")
 @FORMAT_OPTION
 @LANG_OPTION
@@ -31,7 +31,12 @@ def _period(kb, period: str | None, as_of: str | None):
 @handles_errors
 def requirements(period, as_of, endpoint, fmt, lang):
     """The rules of a period: requirement atoms, tier expressions, workplace items and counting
-    rules, and pledges — each with its source and confidence."""
+    rules, and pledges — each with its source and confidence.
+
+    \b
+    Period OLD (2024-04-01..2024-05-31) also lists the old additions (旧処遇改善加算 Ⅰ–Ⅴ,
+    旧特定処遇改善加算 Ⅰ/Ⅱ, 旧ベースアップ等支援加算) with their rates, and the 2024 grant.
+    """
     from carekb.solver.report import short_tier
 
     kb = load_rules(endpoint)
@@ -39,7 +44,8 @@ def requirements(period, as_of, endpoint, fmt, lang):
     ja = lang == "ja"
     reqs = [{"id": r.id, "label_ja": r.label_ja, "label_en": r.label_en, "composite": r.composite,
              "satisfied_when": r.satisfied_when_ja if ja else (r.satisfied_when_en or r.satisfied_when_ja),
-             "source": r.cited.text(), "confidence": r.cited.confidence} for r in kb.requirements.values()]
+             "source": r.cited.text(), "confidence": r.cited.confidence}
+            for r in kb.requirements.values() if not r.periods or p.id in r.periods]
     tiers = [{"tier": t.id, "label": t.label_ja if ja else t.label_en, "requires": expr_text(t.expr),
               "service_groups": sorted(t.groups), "source": t.cited.text(), "confidence": t.cited.confidence}
              for t in kb.tiers.get(p.id, {}).values()]
@@ -53,6 +59,11 @@ def requirements(period, as_of, endpoint, fmt, lang):
     data = {"period": p.id, "label": p.label_ja if ja else p.label_en, "valid_from": p.valid_from.isoformat(),
             "valid_to": p.valid_to.isoformat() if p.valid_to else None, "kb_version": kb.version,
             "requirements": reqs, "tiers": tiers, "workplace_rules": rules, "workplace_items": items, "pledges": pledges}
+    old, grants = old_additions(kb, p, lang)
+    if old:
+        data["old_additions"] = old
+    if grants:
+        data["grants"] = grants
     if fmt == "json":
         echo_json(data)
         return
@@ -74,7 +85,54 @@ def requirements(period, as_of, endpoint, fmt, lang):
         out.append(table([[x["id"], ", ".join(x["satisfies"]), x["deadline"], x["condition"] or "", x["confidence"]] for x in pledges],
                          ["ID", "満たす要件" if ja else "satisfies", "期限" if ja else "deadline", "条件" if ja else "condition",
                           "確度" if ja else "conf."]))
+    if old:
+        out.append("\n■ " + ("旧3加算（区分・有効期間・加算率）" if ja else "Old additions (tiers, validity, rates)"))
+        out.append(table([[f"{a['label']} {t['tier']}", t["valid_to"] or "", t["requires"] or t.get("amount") or "",
+                           rates_text(t["rates"]), t["confidence"]] for a in old for t in a["tiers"]],
+                         ["区分" if ja else "tier", "終了日" if ja else "valid to", "要件式" if ja else "requires",
+                          "加算率(%)" if ja else "rate (%)", "確度" if ja else "conf."]))
+    if grants:
+        out.append("\n■ " + ("交付金（加算ではない）" if ja else "Grants (not additions)"))
+        out.append(table([[g["label"], f"{g['valid_from']} – {g['valid_to']}", g["condition"], rates_text(g["rates"]),
+                           g["confidence"]] for g in grants],
+                         ["交付金" if ja else "grant", "期間" if ja else "period", "条件" if ja else "condition",
+                          "交付率(%)" if ja else "rate (%)", "確度" if ja else "conf."]))
     click.echo("\n".join(out))
+
+
+def old_additions(kb, p, lang: str) -> tuple[list, list]:
+    """The old additions and grants in force during a period (before 2024-06 only), with per-service rates."""
+    ja = lang == "ja"
+
+    def rates(key):
+        return {svc: float(r.pct) for (k, svc), r in sorted(kb.component_rates.items()) if k == key}
+
+    old = []
+    for a in kb.old_additions.values():
+        if a.valid_to is None or a.valid_to < p.valid_from:
+            continue
+        tiers = []
+        for key in a.tiers:
+            t = kb.old_tiers[key]
+            req = kb.requirements.get(t.requirement) if t.requirement else None
+            tiers.append({"key": key, "tier": t.tier, "label": t.label_ja if ja else t.label_en,
+                          "valid_to": t.valid_to.isoformat() if t.valid_to else None,
+                          "requires": expr_text(req.definition) if req else None,
+                          "amount": f"{t.fraction} × {t.fraction_of}" if t.fraction_of else None,
+                          "rates": rates(key), "source": t.cited.text(), "confidence": t.cited.confidence})
+        old.append({"id": a.id, "label": a.label_ja if ja else a.label_en,
+                    "valid_from": a.valid_from.isoformat() if a.valid_from else None,
+                    "valid_to": a.valid_to.isoformat(), "tiers": tiers, "source": a.cited.text(),
+                    "confidence": a.cited.confidence})
+    grants = [{"id": g.id, "label": g.label_ja if ja else g.label_en, "valid_from": g.valid_from.isoformat(),
+               "valid_to": g.valid_to.isoformat(), "condition": g.condition_ja if ja else g.condition_en,
+               "held_any": list(g.held_any), "rates": rates(g.id), "note": g.note, "source": g.cited.text(),
+               "confidence": g.cited.confidence} for g in kb.grants.values() if g.overlaps(p)]
+    return old, grants
+
+
+def rates_text(rates: dict) -> str:
+    return ", ".join(f"{svc} {pct}" for svc, pct in rates.items()) or "?"
 
 
 def expr_text(e: tuple) -> str:
@@ -88,6 +146,8 @@ def expr_text(e: tuple) -> str:
         return f"env:{e[1]}"
     if kind in ("act", "req"):
         return e[1]
+    if kind == "tier":
+        return e[2]
     from carekb.solver.explain import describe_condition
     return f"[{describe_condition(e)}]"
 

@@ -38,6 +38,9 @@ def register() -> None:
     # -- feature modules register below this line --
     from . import guidance_cmds  # noqa: F401
     from . import sparql_cmds  # noqa: F401
+    from . import batch_cmds  # noqa: F401
+    from . import consult_cmds  # noqa: F401
+    from . import staff_cmds  # noqa: F401
 
 
 register()

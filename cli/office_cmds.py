@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from .common import ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, load_rules, table
+from .common import (ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, OVERLAY_OPTION, echo_json, handles_errors, load_rules,
+                     note_overlays, table)
 from .main import main
 
 AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
@@ -14,11 +15,11 @@ AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
 PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
 
 
-def load(profile: str, as_of: str | None, endpoint: str | None = None):
+def load(profile: str, as_of: str | None, endpoint: str | None = None, overlays=()):
     """(kb, office, period) for a profile path ('-' reads YAML from standard input)."""
     from carekb.profile import bind, load_office, parse_date
 
-    kb = load_rules(endpoint)
+    kb = load_rules(endpoint, overlays)
     text = sys.stdin.read() if profile == "-" else None
     office = load_office("<stdin>.yaml" if profile == "-" else profile, kb, text)
     day = parse_date(as_of, "--as-of", "") if as_of else None
@@ -69,8 +70,9 @@ def warnings_text(data: dict, lang: str) -> str:
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
+@OVERLAY_OPTION
 @handles_errors
-def gap(profile, as_of, target, no_pledge, engine, endpoint, fmt, lang):
+def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang):
     """Gaps to every higher tier: the fewest (least-effort) actions that reach each one.
 
     \b
@@ -88,9 +90,9 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, fmt, lang):
     from carekb.solver.gap import evaluate
     from carekb.solver.report import short_tier, to_dict
 
-    kb, office, period = load(profile, as_of, endpoint)
+    kb, office, period = load(profile, as_of, endpoint, overlays)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge, alternatives=engine == "dnf", engine=engine)
-    data = to_dict(ev, alternatives=engine == "dnf")
+    data = note_overlays(to_dict(ev, alternatives=engine == "dnf"), overlays)
     data["engine"] = engine
     if target:
         if target not in ev.results:
@@ -143,8 +145,9 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, fmt, lang):
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
+@OVERLAY_OPTION
 @handles_errors
-def tiers(profile, as_of, no_pledge, endpoint, fmt, lang):
+def tiers(profile, as_of, no_pledge, endpoint, overlays, fmt, lang):
     """Every tier of the office's service in the period: rate, attained or not, actions missing.
 
     Tiers are listed highest first by rate (by nominal rank where a rate is unknown).
@@ -152,9 +155,9 @@ def tiers(profile, as_of, no_pledge, endpoint, fmt, lang):
     from carekb.solver.gap import evaluate
     from carekb.solver.report import short_tier, tiers_dict
 
-    kb, office, period = load(profile, as_of, endpoint)
+    kb, office, period = load(profile, as_of, endpoint, overlays)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge)
-    data = tiers_dict(ev)
+    data = note_overlays(tiers_dict(ev), overlays)
     if fmt == "json":
         echo_json(data)
         return
@@ -239,8 +242,9 @@ def render_tree(node: dict, lines: list, depth: int, lang: str) -> None:
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check the period-dependent keys under this date's rules.")
 @click.option("--shacl/--no-shacl", default=True, show_default=True,
               help="Also check each profile's RDF form against the SHACL shapes (pySHACL).")
+@LANG_OPTION
 @handles_errors
-def validate(profiles, check_kb, as_of, shacl):
+def validate(profiles, check_kb, as_of, shacl, lang):
     """Check profiles (keys, ids, numbers, dates, then SHACL) and/or the KB. Exit 2 if any is bad.
 
     \b
@@ -258,7 +262,7 @@ def validate(profiles, check_kb, as_of, shacl):
 
         violations = validate_kb()
         if violations:
-            click.echo(kb_report_text(violations), err=True)
+            click.echo(kb_report_text(violations, lang), err=True)
             bad += 1
         else:
             click.echo("kb: conforms to ontology/shapes.ttl")
@@ -267,7 +271,7 @@ def validate(profiles, check_kb, as_of, shacl):
             kb, office, period = load(p, as_of)
             if shacl:
                 from carekb.shapes import validate_office
-                validate_office(kb, office)
+                validate_office(kb, office, lang)
             click.echo(f"{p}: OK ({office.service}, {office.as_of}, period {period.id})")
         except CarekbError as e:
             click.echo(f"carekb: error: {e}", err=True)

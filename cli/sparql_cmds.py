@@ -52,14 +52,34 @@ def _query_text(query, query_name, params):
     if query == "-":
         text, source = sys.stdin.read(), "<stdin>"
     elif os.path.isfile(query):
-        with open(query, encoding="utf-8") as f:
-            text, source = f.read(), query
+        text, source = _read_query_file(query), query
     elif query.endswith(".rq") and "{" not in query:
         raise CarekbError("file not found", query)
     else:
         text, source = query, "<query>"
     q = store.parse_header(source, text)
     return store.bind_params(q, params) if (q.params or params) else text, source
+
+
+def _read_query_file(path: str) -> str:
+    """A .rq file as text: bounded in size, UTF-8, not binary (errors name the file and byte)."""
+    import os
+
+    from carekb.errors import CarekbError
+    from carekb.sparql_safety import MAX_QUERY_BYTES
+
+    size = os.path.getsize(path)
+    if size > MAX_QUERY_BYTES:
+        raise CarekbError(f"query file too large ({size:,} bytes; at most {MAX_QUERY_BYTES:,})", path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    if b"\0" in raw:
+        raise CarekbError("binary file, not a SPARQL query", path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise CarekbError(f"not UTF-8 text (line {line}, byte {e.start}): save the query as UTF-8", path) from None
 
 
 @main.command()
@@ -74,11 +94,13 @@ def _query_text(query, query_name, params):
 @click.option("--endpoint", metavar="URL", help="Ask a remote SPARQL 1.1 endpoint (Oxigraph, Fuseki, GraphDB) "
                                                 "instead of the embedded store.")
 @click.option("--timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
-              help="Seconds to wait for a remote endpoint.")
+              help="Seconds a query may run (embedded store or remote endpoint) before it is stopped.")
+@click.option("--max-rows", type=click.IntRange(1, 10_000_000), default=10_000, show_default=True,
+              help="Read at most this many rows (triples for CONSTRUCT); a longer answer is cut and says so.")
 @click.option("--list", "list_", is_flag=True, help="List the query library and its parameters, then exit.")
 @LANG_OPTION
 @handles_errors
-def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, list_, lang):
+def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, max_rows, list_, lang):
     """Query the KB (rules, rates, guidance) and solver results with SPARQL 1.1 (read-only).
 
     \b
@@ -108,11 +130,16 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, l
         if profiles:
             raise CarekbError("--with needs the embedded store: run `carekb export --with …` and load the file "
                               "into the endpoint, or start `carekb serve --with …`", "--with")
-        result = store.query_endpoint(endpoint, text, source, timeout)
+        result = store.query_endpoint(endpoint, text, source, timeout, max_rows)
     else:
+        from carekb.sparql_safety import check_query
+
+        check_query(text, source)  # before the (slow) store is built
         st = store.oxigraph_store(store.dataset(profiles, _day(as_of)))
-        result = store.query_store(st, text, source)
+        result = store.query_store(st, text, source, max_rows, timeout)
     click.echo(store.render(result, fmt))
+    if store.is_truncated(result):
+        click.echo(f"carekb: warning: result truncated at {max_rows:,} rows (--max-rows)", err=True)
     if fmt == "table" and sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.3f} s)", err=True)
 
@@ -152,6 +179,17 @@ def export(fmt, profiles, as_of, output):
         sys.stdout.flush()
 
 
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (loopback by default; 0.0.0.0 exposes it to the network).")
@@ -165,17 +203,20 @@ def serve(host, port, profiles, as_of, timeout):
     """A read-only SPARQL 1.1 Protocol endpoint (the oxigraph server) loaded with the KB (+ results).
 
     \b
-    The query URL is http://HOST:PORT/query; updates are refused.  Stop it with Ctrl-C.
+    The query URL is http://HOST:PORT/query.  Updates, SERVICE (federated queries) and queries over
+    1 MB are refused; a query stops after --timeout seconds.  Stop the server with Ctrl-C.
     Example:
       carekb serve --with examples/ &
       curl -s http://127.0.0.1:7878/query -H 'Accept: text/csv' \\
            --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
     import signal
+    import subprocess
     import tempfile
     from pathlib import Path
 
     from carekb import store
+    from carekb.endpoint import start_proxy
 
     st = store.oxigraph_store(store.dataset(profiles, _day(as_of)))
     with tempfile.TemporaryDirectory(prefix="carekb-serve-") as tmp:
@@ -183,20 +224,37 @@ def serve(host, port, profiles, as_of, timeout):
         store.load_server_db(st, location)
         del st
         url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/query"
-        proc = store.start_server(location, host, port, timeout)
+        # oxigraph on a private loopback port; clients reach it only through the checking proxy
+        inner = _free_loopback_port()
+        proc = store.start_server(location, "127.0.0.1", inner, timeout, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)  # its banner names the private port
+        proxy = None
 
         def stop(_signum, _frame):
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, stop)
         try:
+            store.wait_ready(f"http://127.0.0.1:{inner}/query", proc)
+            proxy = start_proxy(host, port, inner, timeout)
             store.wait_ready(url, proc)
             click.echo(f"carekb: SPARQL endpoint (read-only) at {url}  — Ctrl-C to stop", err=True)
-            if host not in ("127.0.0.1", "::1", "localhost"):
-                click.echo(f"carekb: warning: listening on {host}: reachable from other machines", err=True)
+            if not is_loopback(host):
+                click.echo(f"carekb: warning: listening on {host}: reachable from other machines (and the server "
+                           "runs any SPARQL it is sent, SERVICE included: keep it behind a firewall)", err=True)
             proc.wait()
         except KeyboardInterrupt:
             pass
         finally:
+            if proxy is not None:
+                proxy.shutdown()
             store.stop_server(proc)
             signal.signal(signal.SIGTERM, previous)
+
+
+def _free_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

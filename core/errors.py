@@ -19,4 +19,9 @@ class CarekbError(Exception):
 
     def __str__(self) -> str:
         place = ": ".join(p for p in (self.source, self.where) if p)
-        return f"{place}: {self.message}" if place else self.message
+        text = f"{place}: {self.message}" if place else self.message
+        # always one line: a key or value quoted from bad input may hold newlines or terminal escapes
+        return text.translate(_ESCAPES)
+
+
+_ESCAPES = {c: f"\\x{c:02x}" for c in list(range(32)) + [127]} | {10: "\\n", 13: "\\r", 9: "\\t"}

@@ -13,12 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from .errors import CarekbError
-from .model import (KB, Cited, DerivedFact, Period, PledgeRule, Rate, Requirement, Service, Tier,
-                    UnitPrice, WorkplaceException, WorkplaceItem, WorkplaceRule)
+from .model import (KB, Cited, DerivedFact, Grant, OldAddition, OldTier, Period, PledgeRule, PriorityRule, Rate,
+                    Requirement, Service, StaffConcept, StaffScheme, Tier, UnitPrice, WorkplaceException,
+                    WorkplaceItem, WorkplaceRule)
 
 CK = "https://w3id.org/carekb/vocab#"
 PACKAGE_DIR = Path(__file__).resolve().parent
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def data_dirs() -> tuple[Path, Path]:
@@ -95,6 +96,9 @@ def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
     """The KB of this installation, plus rule overlays (Turtle files that add or replace facts)."""
     files = kb_files()
     overlays = [Path(o) for o in overlays]
+    for o in overlays:  # checked before hashing: the hash reads them
+        if not o.is_file():
+            raise CarekbError("rules overlay not found (a Turtle file)", str(o))
     version = kb_version(overlays)
     if not use_cache:
         return build(parse_graph(files, overlays), version)
@@ -122,12 +126,28 @@ def apply_overlay(g, path: Path) -> None:
     except FileNotFoundError:
         raise CarekbError("file not found", str(path)) from None
     except Exception as e:  # rdflib raises several parser exception types
-        raise CarekbError(f"not valid Turtle: {e}", str(path)) from None
+        raise CarekbError(f"not valid Turtle: {_syntax_problem(e)}", str(path), _syntax_place(e)) from None
     for s, p in {(s, p) for s, p, _ in o}:
         if not isinstance(s, rdflib.BNode):
             g.remove((s, p, None))
     for t in o:
         g.add(t)
+
+
+def _syntax_place(e: Exception) -> str | None:
+    """'line L, column C' of an rdflib BadSyntax (it keeps the whole text and the offset)."""
+    text, i = getattr(e, "_str", None), getattr(e, "_i", None)
+    if text is None or i is None:
+        return None
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    before = text[:i]  # rdflib keeps the bytes but counts the offset in characters
+    line_start = before.rfind("\n") + 1
+    return f"line {before.count(chr(10)) + 1}, column {len(before) - line_start + 1}"
+
+
+def _syntax_problem(e: Exception) -> str:
+    why = getattr(e, "_why", None)
+    return why if why else str(e).splitlines()[0]
 
 
 # --------------------------------------------------------------------------- graph -> model
@@ -258,7 +278,8 @@ def build(g, version: str) -> KB:
                 rid, r.label(s, "ja"), r.label(s, "en"), cls == "CompositeRequirement",
                 r.expr(definition) if definition is not None else None,
                 r.expr(applicable) if applicable is not None else None,
-                r.text(s, ck.satisfiedWhen, "ja"), r.text(s, ck.satisfiedWhen, "en"), r.cited(s))
+                r.text(s, ck.satisfiedWhen, "ja"), r.text(s, ck.satisfiedWhen, "en"), r.cited(s),
+                frozenset(str(r.py(p, ck.periodId)) for p in g.objects(s, ck.usedInPeriod)))
 
     cats = []
     for c in g.subjects(RDF.type, ck.WorkplaceCategory):
@@ -297,7 +318,9 @@ def build(g, version: str) -> KB:
             pid, tid, r.label(s, "ja"), r.label(s, "en"), r.expr(r.one(s, ck.requires)),
             frozenset(r.local(o) for o in g.objects(s, ck.availableTo)),
             r.expr(reach) if reach is not None else None, int(r.py(s, ck.nominalRank, 0)),
-            r.text(s, r.RDFS.comment, "en"), r.cited(s))
+            r.text(s, r.RDFS.comment, "en"), r.cited(s),
+            tuple(sorted(r.local(o) for o in g.objects(s, ck.combines))),
+            tuple(sorted(r.local(o) for o in g.objects(s, ck.continues))))
     kb.tiers = {p: dict(sorted(ts.items(), key=lambda kv: -kv[1].rank)) for p, ts in kb.tiers.items()}
 
     pledges: dict[str, list] = {}
@@ -330,4 +353,86 @@ def build(g, version: str) -> KB:
         svc = str(r.py(r.one(s, ck.service), ck.serviceId))
         kb.prices[(svc, str(r.py(s, ck.regionGrade)))] = UnitPrice(
             Decimal(str(r.one(s, ck.yenPerUnit))), int(r.py(s, ck.labourSharePct, 0)), r.cited(s))
+    read_old_additions(r, kb)
+    read_staff(r, kb)
     return kb
+
+
+def read_old_additions(r: _Reader, kb: KB) -> None:
+    """The additions in force until 2024-05, their tiers, the 2024 grant and their per-service rates."""
+    g, ck, RDF = r.g, r.ck, r.RDF
+    for s in g.subjects(RDF.type, ck.OldAdditionTier):
+        key = r.local(s)
+        frac_of = r.one(s, ck.rateFractionOf)
+        frac = r.one(s, ck.rateFraction)
+        kb.old_tiers[key] = OldTier(
+            key, str(r.py(r.one(s, ck.addition), ck.additionId)), str(r.py(s, ck.tierId)), r.label(s, "ja"),
+            r.label(s, "en"), _date(r.py(s, ck.validTo)),
+            str(r.py(s, ck.requirementId)) if r.is_a(s, "CompositeRequirement") else None,
+            r.local(frac_of) if frac_of is not None else None, Decimal(str(frac)) if frac is not None else None,
+            r.cited(s))
+    for s in g.subjects(RDF.type, ck.OldAddition):
+        aid = str(r.py(s, ck.additionId))
+        tiers = tuple(t.key for t in kb.old_tiers.values() if t.addition == aid)
+        kb.old_additions[aid] = OldAddition(aid, r.label(s, "ja"), r.label(s, "en"), _date(r.py(s, ck.validFrom)),
+                                            _date(r.py(s, ck.validTo)), tiers, r.cited(s))
+    kb.old_additions = dict(sorted(kb.old_additions.items(), key=lambda kv: kv[1].valid_from or dt.date.min))
+    for s in g.subjects(RDF.type, ck.Grant):
+        cond = r.one(s, ck.grantCondition)
+        held = tuple(sorted(r.local(o) for o in g.objects(cond, ck.operand))) if cond is not None else ()
+        unknown = [h for h in held if h not in kb.old_tiers]
+        if unknown:
+            raise CarekbError(f"grant condition names {unknown[0]}, not an old-addition tier", "kb", r.where(s))
+        gid = str(r.py(s, ck.grantId))
+        kb.grants[gid] = Grant(gid, r.label(s, "ja"), r.label(s, "en"), _date(r.py(s, ck.validFrom)),
+                               _date(r.py(s, ck.validTo)), held, r.text(s, ck.satisfiedWhen, "ja"),
+                               r.text(s, ck.satisfiedWhen, "en"), r.text(s, r.RDFS.comment, "en"), r.cited(s))
+    for s in g.subjects(RDF.type, ck.ComponentRate):
+        of = r.one(s, ck.rateOf)
+        key = str(r.py(of, ck.grantId)) if r.is_a(of, "Grant") else r.local(of)
+        if key not in kb.old_tiers and key not in kb.grants:
+            raise CarekbError("rate of something that is neither an old-addition tier nor a grant", "kb", r.where(s))
+        svc = str(r.py(r.one(s, ck.service), ck.serviceId))
+        kb.component_rates[(key, svc)] = Rate(Decimal(str(r.one(s, ck.ratePct))), r.cited(s))
+    for tiers in kb.tiers.values():
+        for t in tiers.values():
+            for k in t.combines + t.continues:
+                if k not in kb.old_tiers:
+                    raise CarekbError(f"tier {t.period}/{t.id} names {k}, not an old-addition tier", "kb")
+
+
+def read_staff(r: _Reader, kb: KB) -> None:
+    """The staff definitions (SKOS concept schemes ※1–※3) and the priority-staff rule."""
+    g, ck, RDF, SKOS = r.g, r.ck, r.RDF, r.SKOS
+    for s in g.subjects(RDF.type, ck.StaffScheme):
+        concepts = []
+        for c in g.subjects(SKOS.inScheme, s):
+            concepts.append(StaffConcept(
+                str(r.one(c, SKOS.notation)), r.local(s), _pref(r, c, "ja"), _pref(r, c, "en"),
+                tuple(sorted(str(a) for a in g.objects(c, SKOS.altLabel))), bool(r.py(c, ck.withoutRole, False)),
+                tuple(sorted(str(f) for f in g.objects(c, ck.alsoMatchesField))),
+                bool(r.py(c, ck.openListPlaceholder, False))))
+        with_role = r.one(s, ck.withRoleIn)
+        sid = str(r.py(s, ck.schemeId))
+        kb.staff_schemes[sid] = StaffScheme(
+            sid, str(r.py(s, SKOS.notation, "")), r.label(s, "ja"), r.label(s, "en"), str(r.py(s, ck.matchesField)),
+            str(r.py(with_role, ck.schemeId)) if with_role is not None else None, bool(r.py(s, ck.openList, False)),
+            tuple(sorted(str(r.py(q, ck.requirementId)) for q in g.objects(s, ck.countsFor))),
+            tuple(sorted(concepts, key=lambda c: (c.placeholder, c.label_ja))), r.cited(s))
+    kb.staff_schemes = dict(sorted(kb.staff_schemes.items(), key=lambda kv: kv[1].notation))
+    rules = list(g.subjects(RDF.type, ck.PriorityStaffRule))
+    if len(rules) > 1:
+        raise CarekbError(f"expected at most one ck:PriorityStaffRule, found {len(rules)}", "kb")
+    for s in rules:
+        schemes = tuple(sorted(str(r.py(x, ck.schemeId)) for x in g.objects(s, ck.anyOfScheme)))
+        kb.priority_rule = PriorityRule(
+            str(r.py(s, ck.ruleId)), r.label(s, "ja"), r.label(s, "en"), schemes,
+            Decimal(str(r.one(s, ck.minYearsInCorp))), r.text(s, ck.satisfiedWhen, "ja"),
+            r.text(s, ck.satisfiedWhen, "en"), r.text(s, r.RDFS.comment, "en"), r.cited(s))
+
+
+def _pref(r: _Reader, s, lang: str) -> str:
+    for o in r.g.objects(s, r.SKOS.prefLabel):
+        if getattr(o, "language", None) == lang:
+            return str(o)
+    return r.label(s, lang)

@@ -45,6 +45,7 @@ class Requirement:
     satisfied_when_ja: str
     satisfied_when_en: str
     cited: Cited
+    periods: frozenset[str] = frozenset()   # only these periods' tiers use it (empty: any period)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Tier:
     rank: int
     note: str
     cited: Cited
+    combines: tuple[str, ...] = ()    # period OLD: the old-addition tiers claimed together (OldTier keys)
+    continues: tuple[str, ...] = ()   # a Ⅴ tier: the old-addition tiers it continues (OldTier keys)
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,91 @@ class UnitPrice:
     cited: Cited
 
 
+@dataclass(frozen=True)
+class OldTier:
+    """A tier of an addition in force until 2024-05 (key: shogu-I, tokutei-II, baseup, ...)."""
+
+    key: str
+    addition: str
+    tier: str
+    label_ja: str
+    label_en: str
+    valid_to: dt.date | None
+    requirement: str | None          # its CompositeRequirement id where the requirements are known
+    fraction_of: str | None          # amount = fraction × the amount of this tier (旧Ⅳ/Ⅴ)
+    fraction: Decimal | None
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class OldAddition:
+    id: str
+    label_ja: str
+    label_en: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    tiers: tuple[str, ...]
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A subsidy paid outside the fees (交付金): reported beside the tiers, never ranked as one."""
+
+    id: str
+    label_ja: str
+    label_en: str
+    valid_from: dt.date
+    valid_to: dt.date
+    held_any: tuple[str, ...]        # the office must claim one of these old tiers
+    condition_ja: str
+    condition_en: str
+    note: str
+    cited: Cited
+
+    def overlaps(self, period: Period) -> bool:
+        return self.valid_from <= (period.valid_to or self.valid_to) and period.valid_from <= self.valid_to
+
+
+@dataclass(frozen=True)
+class StaffConcept:
+    id: str                          # skos:notation: the id a roster may use
+    scheme: str
+    label_ja: str
+    label_en: str
+    alt_labels: tuple[str, ...]
+    without_role: bool = False       # counts whatever the holder's role (※2 心理指導担当職員)
+    also_fields: tuple[str, ...] = ()
+    placeholder: bool = False        # stands for unlisted members of an open list
+
+
+@dataclass(frozen=True)
+class StaffScheme:
+    id: str
+    notation: str
+    label_ja: str
+    label_en: str
+    field: str                       # the roster field it matches: role or qualifications
+    with_role_in: str | None         # a qualification counts only for a holder with a role in this scheme
+    open_list: bool
+    counts_for: tuple[str, ...]      # requirement ids it decides (※2 → cp4)
+    concepts: tuple[StaffConcept, ...]
+    cited: Cited
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    id: str
+    label_ja: str
+    label_en: str
+    schemes: tuple[str, ...]
+    min_years: Decimal
+    text_ja: str
+    text_en: str
+    note: str
+    cited: Cited
+
+
 @dataclass
 class KB:
     version: str
@@ -174,6 +262,12 @@ class KB:
     derived: dict[str, tuple[DerivedFact, ...]] = field(default_factory=dict)
     rates: dict[tuple[str, str, str], Rate] = field(default_factory=dict)     # (period, service, tier)
     prices: dict[tuple[str, str], UnitPrice] = field(default_factory=dict)    # (service, grade)
+    old_additions: dict[str, OldAddition] = field(default_factory=dict)
+    old_tiers: dict[str, OldTier] = field(default_factory=dict)
+    grants: dict[str, Grant] = field(default_factory=dict)
+    component_rates: dict[tuple[str, str], Rate] = field(default_factory=dict)  # (old tier key or grant, service)
+    staff_schemes: dict[str, StaffScheme] = field(default_factory=dict)
+    priority_rule: PriorityRule | None = None
     triples: int = 0
 
     def period_at(self, day: dt.date) -> Period | None:

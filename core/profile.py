@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import CarekbError
 from .model import KB, Period
+from .roster import parse_staff, top_wage, wage_threshold
 
 MAX_PROFILE_BYTES = 5_000_000
 HISTORY_TIERS = {"shogu": (1, 2, 3), "tokutei": (1, 2)}
@@ -20,6 +21,13 @@ TOP_KEYS = ("version", "office", "as_of", "history", "met", "top_annual_wage", "
             "pledged", "effort", "guidance_done", "staff")
 OFFICE_KEYS = ("id", "name", "service", "employees", "single_office_corp", "region", "monthly_units")
 REGION_GRADES = ("1級地", "2級地", "3級地", "4級地", "5級地", "6級地", "7級地", "その他")
+
+
+FACT_ATTRIBUTES = {  # ck:field name -> Office attribute
+    "history.shogu": "shogu", "history.tokutei": "tokutei", "history.baseup": "baseup",
+    "collab_corp": "collab_corp", "single_office_corp": "single_office_corp",
+    "employees": "employees", "top_annual_wage": "top_annual_wage",
+}
 
 
 @dataclass(frozen=True)
@@ -45,17 +53,13 @@ class Office:
     pledged: frozenset[str] = frozenset()
     effort: tuple[tuple[str, int], ...] = ()
     guidance_done: tuple[str, ...] = ()
-    staff: tuple = ()
+    staff: tuple = ()        # StaffMember records of the roster (core/roster.py)
     source: str = "<profile>"
     lines: dict = field(default_factory=dict, compare=False, hash=False)
 
     def fact(self, name: str):
         """The value of an office fact named in the KB's conditions (ck:field)."""
-        return {
-            "history.shogu": self.shogu, "history.tokutei": self.tokutei, "history.baseup": self.baseup,
-            "collab_corp": self.collab_corp, "single_office_corp": self.single_office_corp,
-            "employees": self.employees, "top_annual_wage": self.top_annual_wage,
-        }[name]
+        return getattr(self, FACT_ATTRIBUTES[name])
 
     def label(self) -> str:
         return self.id or self.name or Path(self.source).stem
@@ -101,10 +105,12 @@ class _LineLoader:
         Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
         try:
             data = yaml.load(text, Loader=Loader)  # noqa: S506 - SafeLoader subclass
+        except RecursionError:
+            raise CarekbError("not valid YAML: nested too deeply", source) from None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-            problem = getattr(e, "problem", None) or str(e)
+            problem = " ".join(str(getattr(e, "problem", None) or e).replace(' in "<unicode string>",', "").split())
             raise CarekbError(f"not valid YAML: {problem}", source, where) from None
         return data, lines
 
@@ -119,12 +125,16 @@ def read_document(path: str | Path, text: str | None = None) -> tuple[dict, dict
         if p.stat().st_size > MAX_PROFILE_BYTES:
             raise CarekbError(f"file too large for a profile ({p.stat().st_size:,} bytes; at most {MAX_PROFILE_BYTES:,})", source)
         raw = p.read_bytes()
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise CarekbError("UTF-16 text: save the file as UTF-8", source)
         if b"\0" in raw:
             raise CarekbError("binary file, not a profile (YAML, JSON or Turtle)", source)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise CarekbError(f"not UTF-8 text (byte {e.start})", source) from None
+            line = raw[:e.start].count(b"\n") + 1
+            raise CarekbError(f"not UTF-8 text ({_encoding_hint(raw)}line {line}, byte {e.start}): save the file as UTF-8",
+                              source) from None
     if not text.strip():
         raise CarekbError("empty file", source)
     suffix = Path(source).suffix.lower()
@@ -151,6 +161,17 @@ def _json(text: str, source: str) -> dict:
         return json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as e:
         raise CarekbError(f"not valid JSON: {e.msg}", source, f"line {e.lineno}, column {e.colno}") from None
+    except RecursionError:
+        raise CarekbError("not valid JSON: nested too deeply", source) from None
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """'Shift_JIS? ' when the bytes decode as Shift_JIS (CP932), the usual encoding of Japanese Excel exports."""
+    try:
+        raw.decode("cp932")
+        return "looks like Shift_JIS; "
+    except UnicodeDecodeError:
+        return ""
 
 
 def turtle_profile(text: str, source: str) -> dict:
@@ -158,24 +179,44 @@ def turtle_profile(text: str, source: str) -> dict:
     import rdflib
     from rdflib.namespace import RDF, RDFS
 
+    import logging
+
+    import pyoxigraph as ox
+
     ck = rdflib.Namespace("https://w3id.org/carekb/vocab#")
+    try:  # pyoxigraph first: its syntax errors are one line with line:column (rdflib's are not)
+        for _ in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE):
+            pass
+    except SyntaxError as e:
+        raise CarekbError(f"not valid Turtle: {' '.join(str(e).split())[:300]}", source) from None
     g = rdflib.Graph()
+    term_log = logging.getLogger("rdflib.term")
+    level, term_log.level = term_log.level, logging.CRITICAL  # ill-typed literals are reported below instead
     try:
         g.parse(data=text, format="turtle")
     except Exception as e:
-        raise CarekbError(f"not valid Turtle: {e}", source) from None
+        raise CarekbError(f"not valid Turtle: {' '.join(str(e).split())[:300]}", source) from None
+    finally:
+        term_log.level = level
     offices = list(g.subjects(RDF.type, ck.Office))
     if len(offices) != 1:
         raise CarekbError(f"expected exactly one ck:Office, found {len(offices)}", source)
     o = offices[0]
 
     def one(p):
-        v = g.value(o, p)
+        values = list(g.objects(o, p))
+        where = "ck:" + str(p).rsplit("#", 1)[-1]
+        if len(values) > 1:
+            raise CarekbError(f"{len(values)} values where one is allowed", source, where)
+        v = values[0] if values else None
+        if getattr(v, "ill_typed", False):
+            raise CarekbError(f"'{v}' is not a valid {v.datatype.n3(g.namespace_manager)}", source, where)
         return None if v is None else v.toPython()
 
     def many(p):
         return sorted(v.toPython() for v in g.objects(o, p))
 
+    one(ck.service)  # at most one
     svc = g.value(o, ck.service)
     office = {"service": str(svc).rsplit("/", 1)[-1] if isinstance(svc, rdflib.URIRef) else (svc and str(svc))}
     for key, prop in (("id", ck.officeId), ("name", RDFS.label), ("employees", ck.employees),
@@ -233,6 +274,9 @@ class _Checker:
             return []
         if not isinstance(v, list):
             self.err("expected a list, e.g. [a, b]", container, key, path)
+        for x in v:
+            if isinstance(x, (list, dict)):
+                self.err(f"expected plain ids in the list, got a {type(x).__name__}", container, key, path)
         return [str(x) for x in v]
 
     def date(self, container, key, path):
@@ -248,6 +292,8 @@ def parse_date(v, source: str, where: str) -> dt.date:
         return v.date()
     if isinstance(v, dt.date):
         return v
+    if not isinstance(v, str):
+        raise CarekbError(f"expected a date YYYY-MM-DD, got {v!r}", source, where)
     try:
         return dt.date.fromisoformat(str(v).strip())
     except ValueError:
@@ -347,7 +393,7 @@ def check(data: dict, lines: dict, source: str, kb: KB) -> Office:
     if data.get("staff") is not None:
         if not isinstance(data["staff"], list):
             c.err("expected a list of staff members", data, "staff", "staff")
-        kw["staff"] = tuple(data["staff"])
+        kw["staff"] = parse_staff(data["staff"], kb, source, lines)  # a roster overrides top_annual_wage in bind
     return Office(**kw)
 
 
@@ -400,10 +446,18 @@ def load_office(path: str | Path, kb: KB, text: str | None = None) -> Office:
 def resolve_period(kb: KB, as_of: dt.date, source: str = "", where: str = "as_of") -> Period:
     period = kb.period_at(as_of)
     if period is None:
-        first = min(p.valid_from for p in kb.periods.values())
-        raise CarekbError(f"{as_of} is outside the rules this KB covers (the addition from {first}; "
-                          f"periods: {', '.join(kb.periods)})", source, where)
+        raise CarekbError(f"{as_of} is outside the rules this KB covers: {coverage(kb)}", source, where)
     return period
+
+
+def coverage(kb: KB) -> str:
+    """What the KB covers, from its periods: the old additions (periods whose tiers combine old tiers) and the new one."""
+    old = [p for p in kb.periods.values() if any(t.combines for t in kb.tiers.get(p.id, {}).values())]
+    new = [p for p in kb.periods.values() if p not in old]
+    parts = [f"the old additions from {p.valid_from} to {p.valid_to} (period {p.id})" for p in old]
+    if new:
+        parts.append(f"the new addition from {new[0].valid_from} (periods {', '.join(p.id for p in new)})")
+    return "; ".join(parts)
 
 
 def bind(office: Office, kb: KB, as_of: dt.date | None = None) -> tuple[Office, Period]:
@@ -423,4 +477,7 @@ def bind(office: Office, kb: KB, as_of: dt.date | None = None) -> tuple[Office, 
     if not kb.tiers_for(period.id, office.service):
         raise CarekbError(f"{svc.label_ja} ({svc.id}) has no tier of this addition in period {period.id}"
                           + (f" (covered from {svc.covered_from})" if svc.covered_from else ""), office.source, "office.service")
-    return office.with_changes(as_of=day), period
+    changes: dict = {"as_of": day}
+    if office.staff:  # the roster decides the wage for cp4 (over top_annual_wage), under this period's threshold
+        changes["top_annual_wage"] = top_wage(kb, office.staff, wage_threshold(kb, period.id))
+    return office.with_changes(**changes), period

@@ -1,9 +1,64 @@
-"""SHACL validation with pySHACL (on rdflib's memory store), reported as readable messages."""
+"""SHACL validation with pySHACL (on rdflib's memory store), reported as readable messages.
+
+A violation becomes one line in Japanese or English that names the focus node (for a profile: the
+profile key, e.g. `office.employees`), the property path, the offending value and, where the
+profile's text shows it, the line — never the raw report graph.  The messages come from the shape
+(`sh:message "日本語 / English"`) or, where the shape has none, from the constraint it states.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from .errors import CarekbError
 from .kbload import kb_files, parse_graph, shape_files
+
+CK = "https://w3id.org/carekb/vocab#"
+# the profile key of each office property (the inverse of office_rdf / profile.turtle_profile)
+PROFILE_KEYS = {
+    "service": "office.service", "officeId": "office.id", "employees": "office.employees",
+    "singleOfficeCorp": "office.single_office_corp", "region": "office.region", "monthlyUnits": "office.monthly_units",
+    "asOf": "as_of", "historyShogu": "history.shogu", "historyTokutei": "history.tokutei",
+    "historyBaseup": "history.baseup", "met": "met", "topAnnualWage": "top_annual_wage", "workplaceItem": "workplace",
+    "collabCorp": "collab_corp", "pledged": "pledged", "effort": "effort",
+}
+# (ja, en) for each constraint component, filled from the shape's parameters
+TEMPLATES = {  # in the order violations of one value are shown: the most basic first
+    "DatatypeConstraintComponent": ("型 {datatype} の値が必要です", "must be of type {datatype}"),
+    "MinCountConstraintComponent": ("{minCount} 個以上の値が必要です", "needs at least {minCount} value(s)"),
+    "MaxCountConstraintComponent": ("値は {maxCount} 個までです", "allows at most {maxCount} value(s)"),
+    "MinInclusiveConstraintComponent": ("{minInclusive} 以上でなければなりません", "must be at least {minInclusive}"),
+    "MaxInclusiveConstraintComponent": ("{maxInclusive} 以下でなければなりません", "must be at most {maxInclusive}"),
+    "InConstraintComponent": ("次のいずれかでなければなりません: {in}", "must be one of: {in}"),
+    "ClassConstraintComponent": ("{class} のインスタンスでなければなりません", "must be a {class}"),
+    "PatternConstraintComponent": ("形式 {pattern} に合いません", "does not match {pattern}"),
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str          # the profile key (office) or the compact IRI of a KB node
+    path: str           # the profile key or compact property (may be "")
+    value: str
+    message_ja: str
+    message_en: str
+    line: int | None = None
+    rank: int = 9  # order of constraints: a wrong type explains a failed range check, not the other way round
+
+    def text(self, lang: str = "ja") -> str:
+        where = self.path or self.focus
+        if self.line:
+            where += f" (line {self.line})" if lang == "en" else f" ({self.line}行目)"
+        msg = self.message_ja if lang == "ja" else self.message_en
+        if self.value:
+            msg += f" (値: {self.value})" if lang == "ja" else f" (value: {self.value})"
+        return f"{where}: {msg}"
+
+    # the dict form used by `carekb validate --kb --format json` and older callers
+    def as_dict(self) -> dict:
+        return {"focus": self.focus, "path": self.path, "value": self.value, "message": self.message_en,
+                "message_ja": self.message_ja, "line": self.line}
 
 
 def shapes_graph():
@@ -15,26 +70,6 @@ def shapes_graph():
     return g
 
 
-def run(data_graph) -> list[dict]:
-    """Violations as dicts: focus node, path, message (ja/en where the shape gives both)."""
-    from pyshacl import validate
-    from rdflib.namespace import SH
-
-    conforms, report, _ = validate(data_graph, shacl_graph=shapes_graph(), inference="none", advanced=True,
-                                   allow_warnings=True)
-    if conforms:
-        return []
-    out = []
-    for r in report.subjects(SH.resultSeverity, SH.Violation):
-        focus = report.value(r, SH.focusNode)
-        path = report.value(r, SH.resultPath)
-        value = report.value(r, SH.value)
-        msgs = [str(m) for m in report.objects(r, SH.resultMessage)]
-        out.append({"focus": _short(data_graph, focus), "path": _short(data_graph, path) if path is not None else "",
-                    "value": str(value) if value is not None else "", "message": " / ".join(sorted(set(msgs)))})
-    return sorted(out, key=lambda v: (v["focus"], v["path"], v["message"]))
-
-
 def _short(g, node) -> str:
     try:
         return node.n3(g.namespace_manager)
@@ -42,23 +77,144 @@ def _short(g, node) -> str:
         return str(node)
 
 
-def validate_kb() -> list[dict]:
+def _value_text(g, value) -> str:
+    """A value as the user wrote it, quoted when it is text: "12" (a string) is not 12 (a number)."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    if value is None:
+        return ""
+    if isinstance(value, Literal) and (value.language or value.datatype in (None, XSD.string)):
+        return value.n3(g.namespace_manager)
+    return str(value)
+
+
+def _messages(report, r, shapes) -> tuple[str, str]:
+    """(ja, en): the shape's own message split at ' / ', else a sentence from the constraint."""
+    from rdflib.namespace import SH
+
+    msgs = sorted({str(m) for m in report.objects(r, SH.resultMessage)})
+    own = [str(m) for m in shapes.objects(report.value(r, SH.sourceShape), SH.message)] if shapes is not None else []
+    for m in own + msgs:
+        if " / " in m:
+            ja, en = m.split(" / ", 1)
+            return ja.strip(), en.strip()
+    component = str(report.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
+    if component in TEMPLATES and shapes is not None:
+        shape = report.value(r, SH.sourceShape)
+        params = {}
+        for p, o in shapes.predicate_objects(shape):
+            key = str(p).rsplit("#", 1)[-1]
+            if key == "in":
+                from rdflib.collection import Collection
+                params["in"] = ", ".join(str(x) for x in Collection(shapes, o))
+            else:
+                params[key] = _short(shapes, o) if not hasattr(o, "toPython") or key in ("datatype", "class") else str(o)
+        try:
+            ja, en = (t.format(**params) for t in TEMPLATES[component])
+            return ja, en
+        except KeyError:
+            pass
+    text = " / ".join(msgs) or component
+    return text, text
+
+
+def run(data_graph, office_iris: dict | None = None) -> list[Violation]:
+    """Every violation, readable: office nodes are named by profile keys (office_iris: IRI → label)."""
+    from pyshacl import validate
+    from rdflib.namespace import SH
+
+    shapes = shapes_graph()
+    conforms, report, _ = validate(data_graph, shacl_graph=shapes, inference="none", advanced=True,
+                                   allow_warnings=True)
+    if conforms:
+        return []
+    out = set()
+    for r in report.subjects(SH.resultSeverity, SH.Violation):
+        focus, path, value = report.value(r, SH.focusNode), report.value(r, SH.resultPath), report.value(r, SH.value)
+        ja, en = _messages(report, r, shapes)
+        component = str(report.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
+        rank = list(TEMPLATES).index(component) if component in TEMPLATES else len(TEMPLATES)
+        is_office = office_iris is not None and str(focus) in office_iris
+        if is_office:
+            local = str(path).rsplit("#", 1)[-1] if path is not None else ""
+            focus_text, path_text = office_iris[str(focus)], PROFILE_KEYS.get(local, _short(data_graph, path) if path else "")
+        else:
+            focus_text, path_text = _short(data_graph, focus), _short(data_graph, path) if path is not None else ""
+        out.add(Violation(focus_text, path_text, _value_text(data_graph, value), ja, en, rank=rank))
+    return sorted(out, key=lambda v: (v.focus, v.path, v.rank, v.message_en))
+
+
+def validate_kb() -> list[Violation]:
     return run(parse_graph(kb_files()))
 
 
-def validate_office(kb, office) -> None:
-    """Raise CarekbError naming the profile and the property when the office's RDF form violates a shape."""
+def profile_violations(kb, office) -> list[Violation]:
+    """The profile's violations of the office shapes: for Turtle its own graph (where datatypes and
+    repeated values matter), for YAML/JSON the RDF form of the checked profile; with source lines."""
+    import rdflib
+    from rdflib.namespace import RDF
+
     from .office_rdf import office_graph
 
     g = parse_graph(kb_files())
-    office_graph(office, g)
-    bad = [v for v in run(g) if "office/" in v["focus"] or v["focus"].startswith("<https://w3id.org/carekb/office")]
+    source = Path(office.source)
+    if source.suffix.lower() in (".ttl", ".turtle") and source.is_file():
+        g.parse(source, format="turtle")
+        offices = {str(s) for s in g.subjects(RDF.type, rdflib.URIRef(CK + "Office"))}
+    else:
+        _, s = office_graph(office, g)
+        offices = {str(s)}
+    found, seen = [], set()
+    for v in run(g, {iri: "office" for iri in offices}):
+        if v.focus == "office" and (v.path, v.value) not in seen:  # the most basic violation of each value
+            seen.add((v.path, v.value))
+            found.append(_with_line(v, source))
+    return found
+
+
+def _with_line(v: Violation, source: Path) -> Violation:
+    from dataclasses import replace
+
+    line = profile_line(source, v.path)
+    return replace(v, line=line) if line else v
+
+
+def profile_line(source: Path, key: str) -> int | None:
+    """The line of a profile key (`office.employees`) in the file: YAML through the checker's own
+    line map, Turtle by the first line that states the property."""
+    if not key or not source.is_file():
+        return None
+    suffix = source.suffix.lower()
+    if suffix in (".ttl", ".turtle"):
+        prop = next((k for k, v in PROFILE_KEYS.items() if v == key), None)
+        for n, text in enumerate(source.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if prop and f":{prop}" in text:
+                return n
+        return None
+    if suffix == ".json":
+        return None
+    from .profile import read_document
+
+    try:
+        data, lines, _ = read_document(source)
+    except CarekbError:
+        return None
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    return lines.get((id(node), parts[-1])) if isinstance(node, dict) else None
+
+
+def validate_office(kb, office, lang: str = "ja") -> None:
+    """Raise CarekbError naming the profile, the key and its line when the profile violates a shape."""
+    bad = profile_violations(kb, office)
     if bad:
-        v = bad[0]
-        raise CarekbError(f"SHACL: {v['message']}" + (f" (value {v['value']})" if v["value"] else ""),
-                          office.source, v["path"] or v["focus"])
+        shown = "; ".join(v.text(lang) for v in bad[:3])
+        more = (f"（ほか {len(bad) - 3} 件）" if lang == "ja" else f" (and {len(bad) - 3} more)") if len(bad) > 3 else ""
+        raise CarekbError("SHACL: " + shown + more, office.source)
 
 
-def kb_report_text(violations: list[dict]) -> str:
-    return "\n".join(f"{v['focus']} {v['path']}: {v['message']}" + (f" (value {v['value']})" if v["value"] else "")
-                     for v in violations)
+def kb_report_text(violations: list[Violation], lang: str = "ja") -> str:
+    return "\n".join(f"{v.focus} {v.text(lang)}" for v in violations)

@@ -155,23 +155,30 @@ def parser_message(msg: str) -> str:
     return " ".join(msg.split())
 
 
-def query_store(store, text: str, source: str = "<query>"):
-    """Run a read-only query on a pyoxigraph store: a SPARQL-JSON dict, or N-Triples text for graphs."""
-    import pyoxigraph as ox
+def query_store(store, text: str, source: str = "<query>", max_rows: int | None = None,
+                timeout: float | None = None):
+    """Run a read-only query on a pyoxigraph store: a SPARQL-JSON dict, or N-Triples text for graphs.
 
-    refuse_updates(text, source)
+    At most max_rows rows are read (the dict then says "truncated": true); with a timeout the query
+    runs in a child process that is killed when time runs out (see carekb.sparql_safety)."""
+    from .sparql_safety import check_query, in_child
+
+    check_query(text, source)
+    if timeout is None:
+        return _run_local(store, text, source, max_rows)
+    return in_child(lambda: _run_local(store, text, source, max_rows), timeout, source)
+
+
+def _run_local(store, text: str, source: str, max_rows: int | None):
+    from .sparql_safety import read_local
+
     try:
-        result = store.query(text)
+        return read_local(store.query(text), max_rows)
     except SyntaxError as e:
         msg = parser_message(str(e))
         raise CarekbError(f"malformed SPARQL: {msg}", source, _position(msg, text) or None) from None
-    except (OSError, RuntimeError, ValueError) as e:
-        raise CarekbError(f"query failed: {e}", source) from None
-    if isinstance(result, ox.QueryTriples):
-        return result.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
-    if isinstance(result, ox.QueryBoolean):
-        return {"head": {}, "boolean": bool(result)}
-    return json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
+    except (OSError, RuntimeError, ValueError, TypeError) as e:
+        raise CarekbError(f"query failed: {parser_message(str(e))}", source) from None
 
 
 def query_rdflib(graph, text: str):
@@ -186,24 +193,32 @@ def query_rdflib(graph, text: str):
 
 # --------------------------------------------------------------------------- remote endpoints
 
-def query_endpoint(url: str, text: str, source: str = "<query>", timeout: float = DEFAULT_TIMEOUT_S):
-    """SPARQL 1.1 Protocol: POST the query (form-encoded), JSON results (N-Triples for graphs)."""
+def query_endpoint(url: str, text: str, source: str = "<query>", timeout: float = DEFAULT_TIMEOUT_S,
+                   max_rows: int | None = None):
+    """SPARQL 1.1 Protocol: POST the query (form-encoded), JSON results (N-Triples for graphs).
+
+    The answer is read incrementally and reading stops after max_rows rows ("truncated": true) or
+    when `timeout` seconds have passed in all."""
+    import time
     import urllib.error
     import urllib.parse
     import urllib.request
 
-    refuse_updates(text, source)
+    from .sparql_safety import check_query, read_remote
+
+    check_query(text, source)
     if not re.match(r"https?://", url):
         raise CarekbError("the endpoint must be an http:// or https:// URL", "--endpoint", url)
     graph = query_kind(text) in ("CONSTRUCT", "DESCRIBE")
     accept = "application/n-triples" if graph else "application/sparql-results+json"
     req = urllib.request.Request(url, data=urllib.parse.urlencode({"query": text}).encode(), method="POST",
                                  headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) only, checked above
-            body = resp.read()
+            return read_remote(resp, graph, max_rows, deadline, url)
     except urllib.error.HTTPError as e:
-        detail = e.read().decode("utf-8", "replace").strip().splitlines()
+        detail = e.read(4096).decode("utf-8", "replace").strip().splitlines()
         msg = detail[0] if detail else e.reason
         if e.code == 400:
             raise CarekbError(f"malformed SPARQL (the endpoint says: {msg})", source, _position(msg, text) or None) from None
@@ -211,12 +226,6 @@ def query_endpoint(url: str, text: str, source: str = "<query>", timeout: float 
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         raise CarekbError(f"cannot reach the endpoint: {reason}", "--endpoint", url) from None
-    if graph:
-        return body.decode()
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise CarekbError("the endpoint did not answer with SPARQL JSON results", "--endpoint", url) from None
 
 
 def kb_from_endpoint(url: str, timeout: float = DEFAULT_TIMEOUT_S):
@@ -422,7 +431,13 @@ def render(result, fmt: str) -> str:
         return "\n".join(lines)
     from carekb.cli.common import table
 
-    return table([[term_text(r.get(n)) for n in names] for r in rows], names) + f"\n({len(rows)} rows)"
+    more = "; truncated: more rows not read" if is_truncated(result) else ""
+    return table([[term_text(r.get(n)) for n in names] for r in rows], names) + f"\n({len(rows)} rows{more})"
+
+
+def is_truncated(result) -> bool:
+    """Whether the row cap cut this answer short."""
+    return bool(getattr(result, "truncated", False) if isinstance(result, str) else result.get("truncated"))
 
 
 # --------------------------------------------------------------------------- comparing answers

@@ -3,16 +3,31 @@ visit conditions on it.  Generic: every rule is field + operator + threshold, re
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from .errors import CarekbError
 from .guidance import Guidance, Rule, Test
 
 
+# read_document words its errors for profiles; these say the same of a visit request
+_REWORD = {"binary file, not a profile (YAML, JSON or Turtle)": "binary file, not a visit request (YAML or JSON)",
+           "a profile is a mapping of keys (version, office, as_of, ...)": "a visit request must be a mapping of fields",
+           "file too large for a profile": "file too large for a visit request"}
+
+
 def read_visit(path: str | Path, gd: Guidance) -> tuple[dict, str]:
     from .profile import read_document
 
-    data, lines, source = read_document(path)
+    if Path(path).suffix.lower() in (".ttl", ".turtle"):
+        raise CarekbError("a visit request is YAML or JSON, not Turtle", str(path))
+    try:
+        data, lines, source = read_document(path)
+    except CarekbError as e:
+        for old, new in _REWORD.items():
+            e.message = e.message.replace(old, new)
+        e.args = (e.message,)
+        raise
     return check_visit(data, gd, source, lines), source
 
 
@@ -40,6 +55,8 @@ def check_visit(data, gd: Guidance, source: str, lines: dict | None = None) -> d
         elif f.type in ("decimal", "integer"):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or (f.type == "integer" and not isinstance(v, int)):
                 raise CarekbError(f"expected {'an integer' if f.type == 'integer' else 'a number'}, got {v!r}", source, where(f.name))
+            if not math.isfinite(v):  # NaN compares false with every bound and threshold: it would admit anyone
+                raise CarekbError(f"expected a finite number, got {v!r}", source, where(f.name))
             if (f.min is not None and v < f.min) or (f.max is not None and v > f.max):
                 raise CarekbError(f"{v} is outside {f.min}–{f.max}", source, where(f.name))
         elif f.type == "concept-list":
@@ -63,6 +80,8 @@ def parse_assume(pairs, gd: Guidance) -> dict[str, float]:
             out[k] = float(v)
         except ValueError:
             raise CarekbError(f"'{v}' is not a number", "--assume", p) from None
+        if not math.isfinite(out[k]):
+            raise CarekbError(f"'{v}' is not a finite number", "--assume", p)
     return out
 
 

@@ -3,6 +3,8 @@ label, source and confidence, and for workplace rules the counts that fall short
 
 from __future__ import annotations
 
+from carekb import roster
+
 from . import workplace as wp
 from .gap import Evaluation
 
@@ -81,7 +83,9 @@ class Explainer:
             return {**out, "ok": True, "detail": ("適用外: " if self.lang == "ja" else "not applicable: ") + f"not ({cond})"}
         for d in self.kb.derived.get(self.ev.period.id, ()):
             if d.requirement == rid and self.ctx.holds(d.condition):
-                return {**out, "ok": True, "detail": ("充足: " if self.lang == "ja" else "met: ") + self.label(d)}
+                who = self.roster_text(d)
+                return {**out, "ok": True, "detail": ("充足: " if self.lang == "ja" else "met: ") + self.label(d)
+                        + (f" — {who}" if who else "")}
         if rid in self.ev.office.met:
             return {**out, "ok": True, "detail": "実施済み" if self.lang == "ja" else "in place"}
         children = [self.node(r.definition)] if r.definition else []
@@ -91,12 +95,22 @@ class Explainer:
         if not r.composite and not ok:
             detail = "未実施" if self.lang == "ja" else "not in place"
             for d in self.kb.derived.get(self.ev.period.id, ()):
-                if d.requirement == rid:
+                who = self.roster_text(d) if d.requirement == rid else ""
+                if who:
+                    detail += f"; {self.label(d)}: {who}"
+                elif d.requirement == rid:
                     v = self.ev.office.fact(d.condition[1]) if d.condition[0] == "field" else None
                     detail += f"; {self.label(d)}: {d.condition[1]} = " + (f"{v:,}" if isinstance(v, int) else "未記入" if self.lang == "ja" else "not given")
                     if isinstance(v, int) and d.condition[2] == "ge":
                         detail += (f"（あと {d.condition[3] - v:,} 円）" if self.lang == "ja" else f" ({d.condition[3] - v:,} yen short)")
         return {**out, "ok": ok, "detail": detail, "children": children}
+
+    def roster_text(self, d) -> str:
+        """For a wage-derived fact and an office with a staff roster: the person who meets it or comes nearest."""
+        c = d.condition
+        if not self.ev.office.staff or c[0] != "field" or c[1] != "top_annual_wage" or c[2] != "ge":
+            return ""
+        return roster.wage_text(self.kb, self.ev.office.staff, int(c[3]), self.lang)
 
     def workplace_rule(self, rid: str) -> dict:
         kb = self.kb
@@ -133,6 +147,8 @@ def explain(ev: Evaluation, tier_id: str, lang: str = "ja") -> dict:
            "failing": failing(tree)}
     if res.tier.reachable_when is not None:
         out["reachable_when"] = describe_condition(res.tier.reachable_when, lang)
+    if ev.office.staff:
+        out["staff"] = roster.roster_summary(ev.kb, ev.office.staff, ev.period.id, lang)
     return out
 
 

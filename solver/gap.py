@@ -9,19 +9,30 @@ from carekb.model import KB, Period, Rate, Tier, WorkplaceException
 from carekb.profile import Office
 
 from . import workplace as wp
+from . import terms
 from .rules import Context, compile_tier
 
-KIND_ORDER = {"act": 0, "workplace": 1, "pledge": 2}
+_action_keys: dict[tuple, tuple] = {}
 
 
 def action_key(kb: KB, a: str):
-    kind, _, rest = a.partition(".")
-    if kind == "workplace":
-        return (1, int(rest), a)
-    if kind == "pledge":
-        return (2, 0, a)
-    order = list(kb.requirements)
-    return (0, order.index(a) if a in order else len(order), a)
+    """Report order: requirements in KB order, then workplace items by number, then pledges."""
+    key = _action_keys.get((kb.version, a))
+    if key is None:
+        kind, _, rest = a.partition(".")
+        if kind == "workplace":
+            key = (1, int(rest), a)
+        elif kind == "pledge":
+            key = (2, 0, a)
+        else:
+            order = list(kb.requirements)
+            key = (0, order.index(a) if a in order else len(order), a)
+        _action_keys[(kb.version, a)] = key
+    return key
+
+
+def _is_pledge(action: str) -> bool:
+    return action.startswith("pledge.")
 
 
 @dataclass
@@ -41,7 +52,7 @@ class TierResult:
 
     @property
     def uses_pledge(self) -> bool:
-        return any(a.startswith("pledge.") for a in self.missing)
+        return any(map(_is_pledge, self.missing))
 
 
 @dataclass
@@ -70,57 +81,124 @@ def _have(office: Office, use_pledges: bool) -> frozenset[str]:
     return frozenset(office.met) | pledged | {f"workplace.{n}" for n in office.workplace}
 
 
-def cost_function(office: Office, extra_effort: dict[str, int] | None = None):
+class Effort:
+    """The relative cost of each action (default 1); `unit` when every action costs 1."""
+
+    def __init__(self, effort: dict[str, int]):
+        self.effort = effort
+        self.unit = all(v == 1 for v in effort.values())
+        self._masks: dict[int, int] = {}
+
+    def __call__(self, action: str) -> int:
+        return self.effort.get(action, 1)
+
+    def of_mask(self, mask: int) -> int:
+        if self.unit:
+            return mask.bit_count()
+        v = self._masks.get(mask)
+        if v is None:
+            v = self._masks[mask] = sum(self.effort.get(a, 1) for a in terms.names(mask))
+        return v
+
+
+def cost_function(office: Office, extra_effort: dict[str, int] | None = None) -> Effort:
     effort = dict(office.effort)
     if extra_effort:
         effort.update(extra_effort)
-    return lambda action: effort.get(action, 1)
+    return Effort(effort)
 
 
-def solve_tier(ctx: Context, tier: Tier, cost_of, keep_optimal: bool = False) -> TierResult:
-    kb, office = ctx.kb, ctx.office
-    rate = kb.rates.get((ctx.period.id, office.service, tier.id))
+def solve_tier(ctx: Context, tier: Tier, cost_of: Effort, keep_optimal: bool = False) -> TierResult:
+    """The cheapest DNF term of the tier, workplace items included (ties: fewer pledges, fewer
+    actions, then the first in sorted order)."""
+    kb = ctx.kb
+    rate = kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
     if tier.reachable_when is not None and not ctx.holds(tier.reachable_when):
         return TierResult(tier, rate, False, "history")
-    terms = compile_tier(ctx, tier.id)
-    have = _have(office, ctx.use_pledges)
-    items = office.workplace
-    list_id = ctx.period.item_list
-    item_cost = lambda n: cost_of(f"workplace.{n}")  # noqa: E731
-    exceptions = tuple(e for e in kb.exceptions if ctx.holds(e.condition))
-    completions: dict[frozenset, wp.Completion | None] = {}
-    best_key, best, optimal = None, None, []
-    for acts, rules in terms:
-        missing = [a for a in acts if a not in have]
-        cost = sum(cost_of(a) for a in missing)
-        if best_key is not None and cost > best_key[0]:
-            continue
+    groups = terms.table(compile_tier(ctx, tier.id))
+    open_mask = _open_mask(ctx)
+    price = int.bit_count if cost_of.unit else cost_of.of_mask
+    priced = []  # (lowest cost, group, workplace completion)
+    for g in groups:
         comp = None
-        if rules:
-            if rules not in completions:
-                completions[rules] = wp.best_completion(kb, list_id, rules, items, item_cost, exceptions)
-            comp = completions[rules]
+        if g.rules:
+            comp = _completion(ctx, g.rules, cost_of)
             if comp is None:
                 continue
-            cost += comp.cost
-            missing += [f"workplace.{n}" for n in comp.items]
-        pledges = sum(1 for a in missing if a.startswith("pledge."))
-        key = (cost, pledges, len(missing), sorted(missing))
-        if best_key is None or key < best_key:
-            if best_key is None or cost < best_key[0]:
-                optimal = []
-            best_key, best = key, (missing, comp)
-        if keep_optimal and cost == best_key[0]:
-            optimal.append((acts, rules))
-    if best is None:
+        low = min(map(price, map(open_mask.__and__, g.masks)))
+        priced.append((low + (comp.cost if comp else 0), g, comp))
+    if not priced:
         return TierResult(tier, rate, False, "impossible")
+    best_cost = min(p[0] for p in priced)
+    ties = [(g, comp, [i for i, m in enumerate(g.masks) if price(m & open_mask) == best_cost - (comp.cost if comp else 0)])
+            for cost, g, comp in priced if cost == best_cost]
+    return choose(ctx, tier, rate, best_cost, ties, open_mask, keep_optimal)
+
+
+def choose(ctx: Context, tier: Tier, rate, best_cost: int, ties, open_mask: int, keep_optimal: bool) -> TierResult:
+    """Among the terms of least cost — (group, completion, term indices) — the one to report:
+    fewer pledges, then fewer actions, then the first missing set in sorted order, then DNF order."""
+    if not keep_optimal and len(ties) == 1 and len(ties[0][2]) == 1:
+        g, comp, (i,) = ties[0]
+        best = (terms.names(g.masks[i] & open_mask) + ([f"workplace.{n}" for n in comp.items] if comp else []), comp)
+        return _result(ctx, tier, rate, best_cost, best, [])
+    pledge_bits = terms.pledge_mask()
+    best_key, best, optimal = None, None, []
+    for g, comp, indices in ties:
+        seen = set()
+        for i in indices:
+            if keep_optimal:
+                optimal.append((g.order[i], g.acts[i], g.rules))
+            miss = g.masks[i] & open_mask
+            if miss in seen:
+                continue  # same missing actions as an earlier term: same key, the earlier one wins
+            seen.add(miss)
+            missing = terms.names(miss) + ([f"workplace.{n}" for n in comp.items] if comp else [])
+            key = (best_cost, (miss & pledge_bits).bit_count(), len(missing), sorted(missing), g.order[i])
+            if best_key is None or key < best_key:
+                best_key, best = key, (missing, comp)
+    return _result(ctx, tier, rate, best_cost, best, [(a, r) for _, a, r in sorted(optimal, key=lambda t: t[0])])
+
+
+def _result(ctx: Context, tier: Tier, rate, cost: int, best, optimal) -> TierResult:
     missing, comp = best
-    return TierResult(tier, rate, True, "", best_key[0], tuple(sorted(missing, key=lambda a: action_key(kb, a))),
+    return TierResult(tier, rate, True, "", cost, tuple(sorted(missing, key=lambda a: action_key(ctx.kb, a))),
                       comp.exception if comp else None, optimal)
+
+
+def _open_mask(ctx: Context) -> int:
+    """The bits of the actions not in place (recomputed when new action ids got bits)."""
+    registered = terms.registered()
+    hit = ctx.__dict__.get("_open")
+    if hit is None or hit[0] != registered:
+        hit = ctx._open = (registered, ~terms.have_mask(_have(ctx.office, ctx.use_pledges)))
+    return hit[1]
+
+
+def _completion(ctx: Context, rules: frozenset, cost_of: Effort) -> wp.Completion | None:
+    """Workplace completion for a set of rules, shared by every tier of one office evaluation."""
+    cache = ctx.__dict__.setdefault("_completions", {})
+    key = (rules, id(cost_of))
+    if key not in cache:
+        exceptions = tuple(e for e in ctx.kb.exceptions if ctx.holds(e.condition))
+        item_cost = lambda n: cost_of(f"workplace.{n}")  # noqa: E731
+        cache[key] = wp.best_completion(ctx.kb, ctx.period.item_list, rules, ctx.office.workplace, item_cost,
+                                        exceptions, cost_of.unit)
+    return cache[key]
+
+
+_ranked: dict[tuple, tuple[list[Tier], bool]] = {}
 
 
 def rank_tiers(kb: KB, period: Period, service: str) -> tuple[list[Tier], bool]:
     """The service's tiers, highest first: by rate where every rate is known, else by nominal rank."""
+    key = (kb.version, period.id, service)
+    if key not in _ranked:
+        _ranked[key] = _rank(kb, period, service)
+    return _ranked[key]
+
+
+def _rank(kb: KB, period: Period, service: str) -> tuple[list[Tier], bool]:
     tiers = kb.tiers_for(period.id, service)
     rates = {t.id: kb.rates.get((period.id, service, t.id)) for t in tiers}
     if all(rates.values()):
@@ -139,9 +217,14 @@ def evaluate(kb: KB, office: Office, period: Period, use_pledges: bool = True, e
         results = {t.id: solve_tier_csp(ctx, t, cost_of) for t in ranked}
     else:
         results = {t.id: solve_tier(ctx, t, cost_of, keep_optimal=alternatives) for t in ranked}
+    return assemble(ctx, cost_of, results, by_rate)
+
+
+def assemble(ctx: Context, cost_of: Effort, results: dict[str, TierResult], by_rate: bool) -> Evaluation:
+    """The evaluation from every tier's result (in rank order, highest first)."""
     highest = next((t for t, r in results.items() if r.attained), None)
     targets = list(results)[: list(results).index(highest)] if highest else list(results)
-    ev = Evaluation(kb, office, period, use_pledges, results, highest, targets, [], ctx, cost_of)
+    ev = Evaluation(ctx.kb, ctx.office, ctx.period, ctx.use_pledges, results, highest, targets, [], ctx, cost_of)
     ev.warnings = collect_warnings(ev, by_rate)
     return ev
 
@@ -195,9 +278,9 @@ def collect_warnings(ev: Evaluation, by_rate: bool) -> list[str]:
             out.append(f"tier {t} relies on an inferred exception ({r.exception.cited.confidence}): {r.exception.label_en}")
         if r.tier.cited.confidence in ("U",):
             out.append(f"the requirements of tier {t} are unconfirmed (U): {r.tier.note}")
-    uses_history = any(t.reachable_when is not None for t in kb.tiers.get(period.id, {}).values()) or any(
-        r.applicable_when is not None and "history" in repr(r.applicable_when) for r in kb.requirements.values())
-    if not office.history_given and uses_history and period.id in ("R6", "R7"):
+    if not office.history_given and period.id in ("R6", "R7") and (
+            any(t.reachable_when is not None for t in kb.tiers.get(period.id, {}).values())
+            or any(r.applicable_when is not None and "history" in repr(r.applicable_when) for r in kb.requirements.values())):
         out.append("history not given: assumed that no old addition was held in May 2024 (decides Ⅴ tiers and wage.2)")
     valid = {p.id for p in kb.pledges.get(period.id, ()) if office.as_of <= p.deadline}
     for p in sorted(office.pledged):

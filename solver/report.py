@@ -9,6 +9,9 @@ from .gap import Evaluation, alternatives_for
 from .explain import describe_condition
 
 ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
+# Period OLD: a tier id names the old additions claimed together, e.g. S1+T1+B.
+OLD_PARTS = {"S": "処遇", "T": "特定", "B": "ベア"}
+OLD_LEVEL = {"1": "Ⅰ", "2": "Ⅱ", "3": "Ⅲ", "": ""}
 
 
 def short_tier(tid: str | None, lang: str = "ja") -> str:
@@ -21,6 +24,9 @@ def short_tier(tid: str | None, lang: str = "ja") -> str:
         return "相談支援"
     if tid.startswith("V") and tid[1:].isdigit():
         return f"Ⅴ({tid[1:]})"
+    parts = tid.split("+")
+    if all(p[:1] in OLD_PARTS and p[1:] in OLD_LEVEL for p in parts) and tid[:1] == "S":
+        return "+".join(OLD_PARTS[p[0]] + OLD_LEVEL[p[1:]] for p in parts)
     base, _, suffix = tid.partition("-")
     return ROMAN.get(base, base) + {"i": "イ", "ro": "ロ", "": ""}[suffix]
 
@@ -101,11 +107,47 @@ def to_dict(ev: Evaluation, alternatives: bool = True) -> dict:
         "warnings": list(dict.fromkeys(warnings)),
         "kb_version": kb.version,
     }
+    grants = grants_info(ev)
+    if grants:
+        out["grants"] = grants
     return out
 
 
+def grants_info(ev: Evaluation) -> list[dict]:
+    """Grants (交付金) in force during the period: information beside the tiers, never a tier.
+
+    Eligible when the highest attainable combination includes one of the old tiers the grant needs."""
+    kb, o = ev.kb, ev.office
+    highest = ev.results[ev.highest].tier if ev.highest else None
+    out = []
+    for g in kb.grants.values():
+        if not g.overlaps(ev.period):
+            continue
+        rate = kb.component_rates.get((g.id, o.service))
+        out.append({
+            "id": g.id, "label": g.label_ja, "label_en": g.label_en,
+            "valid_from": g.valid_from.isoformat(), "valid_to": g.valid_to.isoformat(),
+            "rate_pct": pct(rate), "rate_source": cited(rate.cited) if rate else None,
+            "condition": g.condition_ja, "condition_en": g.condition_en,
+            "eligible": bool(highest and set(highest.combines) & set(g.held_any)),
+            "note": g.note, **cited(g.cited),
+        })
+    return out
+
+
+_action_infos: dict[tuple, dict] = {}
+
+
 def action_info(ev: Evaluation, action: str) -> dict:
-    kb, period = ev.kb, ev.period
+    """Labels and source of an action (a fresh dict: callers may add to it)."""
+    key = (ev.kb.version, ev.period.id, action)
+    info = _action_infos.get(key)
+    if info is None:
+        info = _action_infos[key] = _action_info(ev.kb, ev.period, action)
+    return dict(info)
+
+
+def _action_info(kb, period, action: str) -> dict:
     info = {"id": action, "label_ja": kb.action_label(action, period, "ja"),
             "label_en": kb.action_label(action, period, "en")}
     kind, _, rest = action.partition(".")
@@ -126,9 +168,17 @@ def unreachable_reason(ev: Evaluation, r) -> str:
     o = ev.office
     if r.reason == "history":
         held = f"shogu={o.shogu or 'none'}, tokutei={o.tokutei or 'none'}, baseup={str(o.baseup).lower()}"
-        return (f"requires the additions held in May 2024 to be: {describe_condition(r.tier.reachable_when)}; "
-                f"this office: {held}")
+        return f"requires the additions held in May 2024 to be: {_described(r.tier.reachable_when)}; this office: {held}"
     return "no set of actions satisfies the rules on this date (e.g. a pledge deadline has passed)"
+
+
+_descriptions: dict[tuple, str] = {}
+
+
+def _described(cond: tuple) -> str:
+    if cond not in _descriptions:
+        _descriptions[cond] = describe_condition(cond)
+    return _descriptions[cond]
 
 
 def tiers_dict(ev: Evaluation) -> dict:

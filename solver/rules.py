@@ -144,22 +144,63 @@ class Compiler:
         return absorb(alternatives)
 
 
-# (kb version, period, pledges on, composites met, tier) -> [(conditions it read, DNF)]
-_compiled: dict[tuple, list] = {}
+CONDITION_KINDS = ("field", "date_le", "group")
+_conditions: dict[tuple, tuple] = {}
+
+
+def office_conditions(kb: KB, period_id: str) -> tuple:
+    """Every office condition that compiling a tier of the period can read."""
+    key = (kb.version, period_id)
+    hit = _conditions.get(key)
+    if hit is not None:
+        return hit
+    found: dict[tuple, None] = {}
+    seen: set = set()
+
+    def walk(e):
+        if not isinstance(e, tuple) or not e or e in seen:
+            return
+        seen.add(e)
+        if e[0] in CONDITION_KINDS:
+            found[e] = None
+        elif e[0] == "tier":
+            walk(kb.tiers[e[1]][e[2]].expr)
+        else:
+            for x in e:
+                walk(x)
+
+    for t in kb.tiers.get(period_id, {}).values():
+        walk(t.expr)
+    for r in kb.requirements.values():
+        walk(r.definition)
+        walk(r.applicable_when)
+    for d in kb.derived.get(period_id, ()):
+        walk(d.condition)
+    for p in kb.pledges.get(period_id, ()):
+        walk(p.condition)
+        found[("date_le", p.deadline)] = None
+    hit = _conditions[key] = tuple(found)
+    return hit
+
+
+# (kb version, period, pledges on, composites met, tier, truth of every office condition) -> DNF
+_compiled: dict[tuple, tuple[Term, ...]] = {}
 
 
 def compile_tier(ctx: Context, tier_id: str) -> tuple[Term, ...]:
     """The absorbed DNF of a tier for this office context.
 
-    Cached by the truth values of the office conditions that the compilation read, so offices
+    Cached by the truth values of the office conditions that compilation can read, so offices
     that differ only in their actions (the common case in a batch) share one compilation.
     """
-    key = (ctx.kb.version, ctx.period.id, ctx.use_pledges, ctx.met_composites(), tier_id)
-    entries = _compiled.setdefault(key, [])
-    for conditions, dnf in entries:
-        if all(ctx.holds(c) == v for c, v in conditions):
-            return dnf
-    dnf = Compiler(ctx).dnf(("tier", ctx.period.id, tier_id))
-    if len(entries) < 256:
-        entries.append((tuple(ctx._cond.items()), dnf))
+    sig = ctx.__dict__.get("_signature")
+    if sig is None:
+        truth = tuple(ctx.holds(c) for c in office_conditions(ctx.kb, ctx.period.id))
+        sig = ctx._signature = (ctx.kb.version, ctx.period.id, ctx.use_pledges, ctx.met_composites(), truth)
+    key = (sig, tier_id)
+    dnf = _compiled.get(key)
+    if dnf is None:
+        if len(_compiled) > 50_000:
+            _compiled.clear()
+        dnf = _compiled[key] = Compiler(ctx).dnf(("tier", ctx.period.id, tier_id))
     return dnf

@@ -1,0 +1,170 @@
+"""Many offices at once: the same answers as `gap.evaluate`, priced with numpy.
+
+Offices whose compiled rules are the same (same period, service group, history, ... — see
+`rules.compile_tier`) share each tier's DNF table.  For such a bucket the cost of every term for
+every office is one `bitwise_count(open_masks & term_masks)` matrix, and the workplace part of a
+group of terms is a vector of completion costs (with unit effort a completion's cost needs only
+per-category counts, not the items themselves).  Only the least-cost terms go back to Python,
+through `gap.choose`, the same tie-break as the one-office path, so results are identical.
+Offices with non-unit effort take the one-office path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+
+from carekb.model import KB
+from carekb.profile import Office
+
+from . import terms
+from . import workplace as wp
+from .gap import (Evaluation, TierResult, _completion, _open_mask, assemble, choose, cost_function, evaluate, rank_tiers,
+                  solve_tier)
+from .rules import Context, compile_tier
+
+INFEASIBLE = np.int64(1 << 40)
+
+
+def evaluate_many(kb: KB, offices: list[Office], use_pledges: bool = True) -> list[Evaluation]:
+    """`gap.evaluate` for each office (bound: as_of set), in input order."""
+    out: list[Evaluation | None] = [None] * len(offices)
+    jobs = []      # (ctx, effort, ranked tiers, by_rate, results) per office on the fast path
+    buckets: dict[tuple, list] = {}  # (table id, exceptions held) -> [(job, tier)]
+    for i, office in enumerate(offices):
+        period = kb.period_at(office.as_of)
+        effort = cost_function(office)
+        if not effort.unit:
+            out[i] = evaluate(kb, office, period, use_pledges)
+            continue
+        ctx = Context(kb, period, office, use_pledges)
+        ranked, by_rate = rank_tiers(kb, period, office.service)
+        job = (i, ctx, effort, by_rate, {})
+        jobs.append(job)
+        for tier in ranked:
+            job[4][tier.id] = None  # keep rank order
+            if tier.reachable_when is not None and not ctx.holds(tier.reachable_when):
+                job[4][tier.id] = TierResult(tier, _rate(ctx, tier), False, "history")
+                continue
+            table = terms.table(compile_tier(ctx, tier.id))
+            held = tuple(ctx.holds(e.condition) for e in kb.exceptions)
+            buckets.setdefault((id(table), period.item_list, held), (table, []))[1].append((job, tier))
+    if terms.registered() > 64:  # action masks no longer fit a uint64: price one office at a time
+        for job in jobs:
+            ctx, effort, results = job[1], job[2], job[4]
+            for tid in results:
+                if results[tid] is None:
+                    results[tid] = solve_tier(ctx, kb.tiers[ctx.period.id][tid], effort)
+    else:
+        for (_, list_id, held), (table, members) in buckets.items():
+            _solve_bucket(kb, list_id, held, table, members)
+    for i, ctx, effort, by_rate, results in jobs:
+        out[i] = assemble(ctx, effort, results, by_rate)
+    return out
+
+
+def _rate(ctx: Context, tier):
+    return ctx.kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
+
+
+def _solve_bucket(kb: KB, list_id: str, held: tuple, table, members) -> None:
+    ctxs = [job[1] for job, _ in members]
+    open_masks = np.array([_open_mask(c) & ((1 << 64) - 1) for c in ctxs], dtype=np.uint64)
+    items = np.array([sum(1 << n for n in c.office.workplace) for c in ctxs], dtype=np.uint64)
+    exceptions = tuple(e for e, h in zip(kb.exceptions, held) if h)
+    lows, parts = [], []
+    for g in table:
+        acts = np.bitwise_count(open_masks[:, None] & np.array(g.masks, dtype=np.uint64)[None, :]).astype(np.int64)
+        extra = _completion_costs(kb, list_id, g.rules, exceptions, items) if g.rules else np.zeros(len(ctxs), np.int64)
+        lows.append(acts.min(axis=1) + extra)
+        parts.append((acts, extra))
+    lows = np.stack(lows)              # groups × offices
+    best = lows.min(axis=0)
+    ties: list[list] = [[] for _ in members]
+    for gi, (acts, extra) in enumerate(parts):
+        at_best = lows[gi] == best
+        if not at_best.any():
+            continue
+        rows, cols = np.nonzero((acts == (best - extra)[:, None]) & at_best[:, None])
+        for k, i in zip(rows.tolist(), cols.tolist()):
+            t = ties[k]
+            if not t or t[-1][0] != gi:
+                t.append((gi, []))
+            t[-1][1].append(i)
+    for k, (job, tier) in enumerate(members):
+        ctx, effort, results = job[1], job[2], job[4]
+        if best[k] >= INFEASIBLE:
+            results[tier.id] = TierResult(tier, _rate(ctx, tier), False, "impossible")
+            continue
+        found = []
+        for gi, indices in ties[k]:
+            g = table[gi]
+            comp = _completion(ctx, g.rules, effort) if g.rules else None
+            if comp is not None and comp.cost != parts[gi][1][k]:  # the two completion paths must agree
+                raise AssertionError(f"workplace completion {comp.cost} != vectorized {parts[gi][1][k]} ({ctx.office.id})")
+            found.append((g, comp, indices))
+        results[tier.id] = choose(ctx, tier, _rate(ctx, tier), int(best[k]), found, _open_mask(ctx), False)
+
+
+def _completion_costs(kb: KB, list_id: str, rules: frozenset, exceptions, items: np.ndarray) -> np.ndarray:
+    """Per office, the number of items `wp.best_completion` adds (INFEASIBLE where none works)."""
+    cost = _need_costs(kb, list_id, wp.merged_need(kb, rules, None), items)
+    for e in exceptions:
+        if e.rules & rules:
+            cost = np.minimum(cost, _need_costs(kb, list_id, wp.merged_need(kb, rules, e), items))
+    return cost
+
+
+def _need_costs(kb: KB, list_id: str, need: wp.Need, items: np.ndarray) -> np.ndarray:
+    must, per_category, everything = wp._unit_need(kb, list_id, need)
+    if must is None:
+        return np.full(len(items), INFEASIBLE, np.int64)
+    forced = np.uint64(must) & ~items
+    taken = items | forced
+    cost = np.bitwise_count(forced).astype(np.int64)
+    infeasible = np.zeros(len(items), bool)
+    for members, minimum in per_category:  # categories are disjoint: picks in one don't count in another
+        m = np.uint64(members)
+        deficit = np.maximum(minimum - np.bitwise_count(taken & m).astype(np.int64), 0)
+        infeasible |= np.bitwise_count(m & ~taken).astype(np.int64) < deficit
+        cost += deficit
+    size = np.bitwise_count(taken).astype(np.int64) + cost - np.bitwise_count(forced).astype(np.int64)
+    deficit = np.maximum(need.total - size, 0)
+    infeasible |= int(everything).bit_count() - size < deficit
+    cost += deficit
+    return np.where(infeasible, INFEASIBLE, cost)
+
+
+def reports(kb: KB, offices: list[Office], use_pledges: bool = True, workers: int | None = None,
+            chunk: int = 2_000) -> Iterator[list[dict]]:
+    """`report.to_dict` of every office, chunk by chunk in input order, computed by `workers`
+    forked processes (default: one per CPU; 1 = in this process)."""
+    from .report import to_dict
+
+    workers = workers or os.cpu_count() or 1
+    spans = [(i, min(i + chunk, len(offices))) for i in range(0, len(offices), chunk)]
+    if workers == 1 or len(spans) == 1 or not hasattr(os, "fork"):
+        for a, b in spans:
+            yield [to_dict(ev, alternatives=False) for ev in evaluate_many(kb, offices[a:b], use_pledges)]
+        return
+    import multiprocessing as mp
+
+    global _shared
+    _shared = (kb, offices, use_pledges)  # inherited by the forked workers: nothing big is pickled
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_report_span, spans)
+    finally:
+        _shared = None
+
+
+_shared = None
+
+
+def _report_span(span: tuple[int, int]) -> list[dict]:
+    from .report import to_dict
+
+    kb, offices, use_pledges = _shared
+    return [to_dict(ev, alternatives=False) for ev in evaluate_many(kb, offices[span[0]:span[1]], use_pledges)]

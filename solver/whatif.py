@@ -1,0 +1,142 @@
+"""What-if: change a profile's data (add/remove actions, set keys), or move it to another rule period.
+
+Changes are made to the profile document (the dict read from the file) and the result is checked
+by carekb.profile.check exactly like a file, so a bad --set value gets the same message a bad
+file would. Periods are taken from kb.periods generically: a new period needs no code here.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from carekb.errors import CarekbError
+from carekb.model import KB, Period
+from carekb.profile import Office, bind, check, is_action_id, resolve_period
+
+from .gap import Evaluation, evaluate
+
+NESTED = ("office", "history", "effort")   # --set office.region=…: the first dot separates the mapping
+
+
+def action_target(kb: KB, action: str, option: str) -> tuple[str, object]:
+    """The profile list an action id belongs to: atoms → met, workplace.N → workplace, pledge.X → pledged."""
+    if not is_action_id(kb, action):
+        raise CarekbError(f"unknown action '{action}' (a requirement atom from `carekb requirements`, "
+                          "workplace.N or pledge.X)", option)
+    kind, _, rest = action.partition(".")
+    if kind == "workplace":
+        return "workplace", int(rest)
+    if kind == "pledge":
+        return "pledged", rest
+    return "met", action
+
+
+def parse_set(item: str) -> tuple[str, object]:
+    """KEY=VALUE with the value read as YAML (4700000, true, 6級地, [1, 3, 18], none)."""
+    import yaml
+
+    key, eq, raw = item.partition("=")
+    key = key.strip()
+    if not eq or not key:
+        raise CarekbError(f"expected KEY=VALUE, got {item!r}", "--set")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as e:
+        raise CarekbError(f"value of {key} is not a YAML value: {getattr(e, 'problem', e)}", "--set") from None
+    return key, value
+
+
+def apply_changes(kb: KB, data: dict, adds=(), removes=(), sets=()) -> tuple[dict, list[dict]]:
+    """A changed copy of a profile document, and the list of changes made (for the result)."""
+    data = copy.deepcopy(data)
+    changes: list[dict] = []
+    for item in sets:
+        key, value = parse_set(item)
+        head, dot, rest = key.partition(".")
+        if dot and head not in NESTED:
+            raise CarekbError(f"'{key}': only office.*, history.* and effort.* take a dotted key", "--set")
+        if dot:
+            container = data.setdefault(head, {})
+            if not isinstance(container, dict):
+                raise CarekbError(f"'{head}' is not a mapping in the profile", "--set")
+            old = container.get(rest)
+            container[rest] = value
+        else:
+            old = data.get(key)
+            data[key] = value
+        changes.append({"op": "set", "key": key, "old": old, "new": value})
+    for op, actions in (("add", adds), ("remove", removes)):
+        for action in actions:
+            key, value = action_target(kb, action, f"--{op}")
+            current = list(data.get(key) or [])
+            present = value in current
+            if op == "add" and not present:
+                current.append(value)
+            elif op == "remove" and present:
+                current.remove(value)
+            data[key] = current
+            change = {"op": op, "action": action, "key": key}
+            if present == (op == "add"):
+                change["note"] = "already in the profile" if op == "add" else "not in the profile: nothing removed"
+            changes.append(change)
+    return data, changes
+
+
+def changed_office(kb: KB, data: dict, source: str, changes: list[dict]) -> Office:
+    """check() the changed document; an error on a key we changed says it came from the command line."""
+    touched = {c.get("key") for c in changes}
+    try:
+        return check(data, {}, source, kb)
+    except CarekbError as e:
+        if e.where and e.where.split(" ")[0] in touched:
+            e.where += " (as changed by --set/--add/--remove)"
+        raise
+
+
+def delta(before: dict, after: dict) -> dict:
+    """What changed between two result dicts (report.to_dict)."""
+    def diff(key):
+        a, b = before.get(key), after.get(key)
+        return None if a is None or b is None else round(b - a, 4)
+
+    month = diff("yen_per_month")
+    return {"highest": [before["highest"], after["highest"]], "period": [before["period"], after["period"]],
+            "rate_pct": diff("rate_pct"), "yen_per_month": month,
+            "yen_per_year": None if month is None else 12 * month}
+
+
+# --------------------------------------------------------------------------- periods
+
+def period_by_id(kb: KB, period_id: str) -> Period:
+    if period_id not in kb.periods:
+        raise CarekbError(f"unknown period '{period_id}' (known: {', '.join(kb.periods)})", "--compare-periods")
+    return kb.periods[period_id]
+
+
+def day_in_period(period: Period, day: dt.date) -> dt.date:
+    """The office's date clipped into the period: its start if earlier, its end if later."""
+    if day < period.valid_from:
+        return period.valid_from
+    if period.valid_to is not None and day > period.valid_to:
+        return period.valid_to
+    return day
+
+
+def evaluate_in_period(kb: KB, office: Office, period_id: str, use_pledges: bool = True) -> Evaluation:
+    """The office under the rules of another period, on the date day_in_period picks.
+
+    Workplace item numbers (and workplace.N efforts) are numbers in the list of the office's own
+    period; they carry over only when the other period uses the same list. Otherwise this is an
+    error: the numbering differs (R6 1–25 vs R7+ ①–㉘) and a silent renumbering would be a guess.
+    """
+    target = period_by_id(kb, period_id)
+    own_day = office.as_of or dt.date.today()
+    numbered = office.workplace or any(a.startswith("workplace.") for a, _ in office.effort)
+    own = resolve_period(kb, own_day, office.source) if numbered else target
+    if own.item_list != target.item_list:
+        raise CarekbError(f"workplace item numbers differ between lists: the profile numbers items in the "
+                          f"{own.id} list ({own.item_list}), {target.id} uses {target.item_list}; compare "
+                          f"periods that share a list, or write a profile for {target.id}", office.source, "workplace")
+    bound, period = bind(office, kb, day_in_period(target, own_day))
+    return evaluate(kb, bound, period, use_pledges=use_pledges)

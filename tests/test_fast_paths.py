@@ -1,0 +1,53 @@
+"""The fast paths give exactly the answers of the plain ones: many offices at once (numpy), the
+bit-set workplace completion, and the forked workers."""
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from carekb.solver import workplace as wp
+from carekb.solver.gap import evaluate
+from carekb.solver.report import to_dict
+from carekb.solver.vectorized import evaluate_many, reports
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from offices import generate  # noqa: E402
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_many_offices_at_once_equals_one_by_one(kb, seed):
+    offices = generate(kb, 700, seed=seed)
+    rng = random.Random(seed)
+    # a few offices with their own effort take the one-office path inside evaluate_many
+    for i in rng.sample(range(len(offices)), 20):
+        offices[i] = offices[i].with_changes(effort=(("cp4", 5), ("workplace.3", 2)))
+    many = evaluate_many(kb, offices)
+    for o, ev in zip(offices, many):
+        one = evaluate(kb, o, kb.period_at(o.as_of))
+        assert to_dict(ev, alternatives=False) == to_dict(one, alternatives=False), o.id
+        assert {t: (r.cost, r.missing, r.exception) for t, r in ev.results.items()} == \
+               {t: (r.cost, r.missing, r.exception) for t, r in one.results.items()}
+
+
+def test_bit_set_completion_equals_the_greedy(kb):
+    rng = random.Random(5)
+    for list_id, items in kb.items.items():
+        rules = [r for r, rule in kb.rules.items() if rule.list_id == list_id]
+        for _ in range(400):
+            chosen = frozenset(rng.sample(rules, rng.randint(1, min(3, len(rules)))))
+            exc = rng.choice([None] + [e for e in kb.exceptions if e.rules & chosen])
+            need = wp.merged_need(kb, chosen, exc)
+            have = frozenset(n for n in items if rng.random() < rng.random())
+            slow = wp.complete(kb, list_id, need, have, lambda n: 1)
+            fast = wp.complete_unit(kb, list_id, need, sum(1 << n for n in have))
+            assert fast == slow, (list_id, sorted(chosen), sorted(have))
+
+
+def test_forked_workers_equal_one_process(kb):
+    offices = generate(kb, 300, seed=11)
+    one = [d for chunk in reports(kb, offices, workers=1) for d in chunk]
+    two = [d for chunk in reports(kb, offices, workers=2, chunk=70) for d in chunk]
+    assert one == two and len(one) == 300
+    assert [d["office"] for d in two] == [o.id for o in offices]
