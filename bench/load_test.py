@@ -120,7 +120,7 @@ def main() -> int:
 
     lat = [x for _, x in latencies]
     print(f"machine: {machine()}")
-    print(f"server: carekb serve (oxigraph serve-read-only) on 127.0.0.1:{port}, --with {args.profiles}, "
+    print(f"server: carekb serve (checking proxy → oxigraph serve-read-only) on 127.0.0.1:{port}, --with {args.profiles}, "
           f"{count_before} triples")
     print(f"load: {args.clients} clients × {elapsed:.1f} s, {len(queries)} library queries round-robin")
     print(f"requests: {len(lat)}  errors: {len(errors)}  throughput: {len(lat) / elapsed:.1f}/s")

@@ -34,10 +34,13 @@ DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
 @click.option("--progress/--no-progress", "progress", default=None,
               help="Progress bar on stderr (default: only when stderr is a terminal).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Processes that share the evaluation (default: one per CPU; 1: this process only).")
 @OVERLAY_OPTION
 @LANG_OPTION
 @handles_errors
-def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encoding, progress, quiet, overlays, lang):
+def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encoding, progress, quiet, workers, overlays,
+          lang):
     """Gap analysis for many offices: one table row per office.
 
     \b
@@ -82,7 +85,7 @@ def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encodin
     show = (sys.stderr.isatty() if progress is None else progress) and not quiet
     with Progress(len(sheet.rows), show) as bar:
         result = b.run(kb, sheet, cols, roster, as_of=day, use_pledges=not no_pledge, alternatives=alternatives,
-                       tick=bar.tick)
+                       tick=bar.tick, workers=workers)
     for _, data in result.results:
         data["warnings"] = list(data["warnings"])   # cached results share their lists: copy before adding
         note_overlays(data, overlays)
@@ -175,11 +178,13 @@ class Progress:
             self.bar = click.progressbar(length=self.total, label="carekb batch", file=sys.stderr).__enter__()
         return self
 
-    def tick(self):
-        self.done += 1
+    def tick(self, k: int = 1):
+        if k <= 0:
+            return
+        before, self.done = self.done, self.done + k
         if self.bar is not None:
-            self.bar.update(1)
-        elif self.show and (self.done == self.total or self.done % max(1, self.total // 10) == 0):
+            self.bar.update(k)
+        elif self.show and (self.done == self.total or self.done // max(1, self.total // 10) > before // max(1, self.total // 10)):
             click.echo(f"carekb batch: {self.done:,}/{self.total:,}", err=True)
 
     def __exit__(self, *exc):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import attrgetter
 
 from carekb.errors import CarekbError
 from carekb.model import KB, Period
-from carekb.profile import Office
+from carekb.profile import FACT_ATTRIBUTES, Office
 
 Term = tuple[frozenset, frozenset]  # (action ids, workplace rule ids)
 TRUE: tuple[Term, ...] = ((frozenset(), frozenset()),)
@@ -22,26 +23,42 @@ FALSE: tuple[Term, ...] = ()
 
 
 def condition_holds(cond: tuple, office: Office, services_groups: frozenset, as_of: dt.date) -> bool:
+    p = _predicates.get(cond)
+    if p is None:
+        p = _predicates[cond] = _predicate(cond)
+    return p(office, services_groups, as_of)
+
+
+_predicates: dict[tuple, object] = {}
+
+
+def _predicate(cond: tuple):
+    """A condition as a function of (office, service groups, as-of date), built once per condition."""
     kind = cond[0]
-    if kind == "all":
-        return all(condition_holds(c, office, services_groups, as_of) for c in cond[1])
-    if kind == "any":
-        return any(condition_holds(c, office, services_groups, as_of) for c in cond[1])
+    if kind in ("all", "any"):
+        parts = [_predicates.get(c) or _predicates.setdefault(c, _predicate(c)) for c in cond[1]]
+        combine = all if kind == "all" else any
+        return lambda o, g, d: combine(p(o, g, d) for p in parts)
     if kind == "field":
         _, name, op, want = cond
-        v = office.fact(name)
+        if name not in FACT_ATTRIBUTES:
+            raise CarekbError(f"a condition tests {name!r}, which is not an office fact ({', '.join(FACT_ATTRIBUTES)})", "kb")
+        fact = attrgetter(FACT_ATTRIBUTES[name])
         if op == "eq":
-            return v == want
+            return lambda o, g, d: fact(o) == want
         if op == "in":
-            return v in want
-        if v is None:
-            return False
-        return v >= want if op == "ge" else v < want
+            return lambda o, g, d: fact(o) in want
+        if op == "ge":
+            return lambda o, g, d: (v := fact(o)) is not None and v >= want
+        if op == "lt":
+            return lambda o, g, d: (v := fact(o)) is not None and v < want
     if kind == "date_le":
-        return as_of <= cond[1]
+        day = cond[1]
+        return lambda o, g, d: d <= day
     if kind == "group":
-        return cond[1] in services_groups
-    raise CarekbError(f"{kind!r} is not an office condition", "kb")
+        group = cond[1]
+        return lambda o, g, d: group in g
+    raise CarekbError(f"{cond!r} is not an office condition", "kb")
 
 
 @dataclass
@@ -185,6 +202,7 @@ def office_conditions(kb: KB, period_id: str) -> tuple:
 
 # (kb version, period, pledges on, composites met, tier, truth of every office condition) -> DNF
 _compiled: dict[tuple, tuple[Term, ...]] = {}
+_signatures: dict[tuple, int] = {}
 
 
 def compile_tier(ctx: Context, tier_id: str) -> tuple[Term, ...]:
@@ -196,11 +214,12 @@ def compile_tier(ctx: Context, tier_id: str) -> tuple[Term, ...]:
     sig = ctx.__dict__.get("_signature")
     if sig is None:
         truth = tuple(ctx.holds(c) for c in office_conditions(ctx.kb, ctx.period.id))
-        sig = ctx._signature = (ctx.kb.version, ctx.period.id, ctx.use_pledges, ctx.met_composites(), truth)
+        full = (ctx.kb.version, ctx.period.id, ctx.use_pledges, ctx.met_composites(), truth)
+        sig = ctx._signature = _signatures.setdefault(full, len(_signatures))  # a small int hashes fast
     key = (sig, tier_id)
     dnf = _compiled.get(key)
     if dnf is None:
         if len(_compiled) > 50_000:
-            _compiled.clear()
+            _compiled.clear()  # (signature ids stay valid: they only name a combination of truths)
         dnf = _compiled[key] = Compiler(ctx).dnf(("tier", ctx.period.id, tier_id))
     return dnf

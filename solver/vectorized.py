@@ -43,13 +43,13 @@ def evaluate_many(kb: KB, offices: list[Office], use_pledges: bool = True) -> li
         ranked, by_rate = rank_tiers(kb, period, office.service)
         job = (i, ctx, effort, by_rate, {})
         jobs.append(job)
+        held = tuple(ctx.holds(e.condition) for e in kb.exceptions)
         for tier in ranked:
             job[4][tier.id] = None  # keep rank order
             if tier.reachable_when is not None and not ctx.holds(tier.reachable_when):
                 job[4][tier.id] = TierResult(tier, _rate(ctx, tier), False, "history")
                 continue
             table = terms.table(compile_tier(ctx, tier.id))
-            held = tuple(ctx.holds(e.condition) for e in kb.exceptions)
             buckets.setdefault((id(table), period.item_list, held), (table, []))[1].append((job, tier))
     if terms.registered() > 64:  # action masks no longer fit a uint64: price one office at a time
         for job in jobs:
@@ -72,7 +72,7 @@ def _rate(ctx: Context, tier):
 def _solve_bucket(kb: KB, list_id: str, held: tuple, table, members) -> None:
     ctxs = [job[1] for job, _ in members]
     open_masks = np.array([_open_mask(c) & ((1 << 64) - 1) for c in ctxs], dtype=np.uint64)
-    items = np.array([sum(1 << n for n in c.office.workplace) for c in ctxs], dtype=np.uint64)
+    items = np.array([_item_bits(c) for c in ctxs], dtype=np.uint64)
     exceptions = tuple(e for e, h in zip(kb.exceptions, held) if h)
     lows, parts = [], []
     for g in table:
@@ -108,6 +108,13 @@ def _solve_bucket(kb: KB, list_id: str, held: tuple, table, members) -> None:
         results[tier.id] = choose(ctx, tier, _rate(ctx, tier), int(best[k]), found, _open_mask(ctx), False)
 
 
+def _item_bits(ctx: Context) -> int:
+    bits = ctx.__dict__.get("_item_bits")
+    if bits is None:
+        bits = ctx._item_bits = sum(1 << n for n in ctx.office.workplace)
+    return bits
+
+
 def _completion_costs(kb: KB, list_id: str, rules: frozenset, exceptions, items: np.ndarray) -> np.ndarray:
     """Per office, the number of items `wp.best_completion` adds (INFEASIBLE where none works)."""
     cost = _need_costs(kb, list_id, wp.merged_need(kb, rules, None), items)
@@ -138,33 +145,46 @@ def _need_costs(kb: KB, list_id: str, need: wp.Need, items: np.ndarray) -> np.nd
 
 
 def reports(kb: KB, offices: list[Office], use_pledges: bool = True, workers: int | None = None,
-            chunk: int = 2_000) -> Iterator[list[dict]]:
-    """`report.to_dict` of every office, chunk by chunk in input order, computed by `workers`
-    forked processes (default: one per CPU; 1 = in this process)."""
-    from .report import to_dict
-
+            chunk: int = 2_000, shape: str = "json") -> Iterator[list]:
+    """Each office's result, chunk by chunk in input order, computed by `workers` forked processes
+    (default: one per CPU; 1 = in this process).  shape "json": `report.to_dict` (the contract of
+    `carekb gap --format json`); "summary": `summary()` tuples, much lighter to pass between processes."""
+    render = RENDER[shape]
     workers = workers or os.cpu_count() or 1
     spans = [(i, min(i + chunk, len(offices))) for i in range(0, len(offices), chunk)]
     if workers == 1 or len(spans) == 1 or not hasattr(os, "fork"):
         for a, b in spans:
-            yield [to_dict(ev, alternatives=False) for ev in evaluate_many(kb, offices[a:b], use_pledges)]
+            yield [render(ev) for ev in evaluate_many(kb, offices[a:b], use_pledges)]
         return
     import multiprocessing as mp
 
     global _shared
-    _shared = (kb, offices, use_pledges)  # inherited by the forked workers: nothing big is pickled
+    _shared = (kb, offices, use_pledges, render)  # inherited by the forked workers: nothing big is pickled
     try:
+        yield _render_span(spans[0])  # here first, so that the workers inherit its compiled rules
         with mp.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_report_span, spans)
+            yield from pool.imap(_render_span, spans[1:])
     finally:
         _shared = None
 
 
+def summary(ev: Evaluation) -> tuple:
+    """(office id, period, highest tier, ((tier, effort or None if unreachable, missing actions), ...) for
+    every target above it)."""
+    return (ev.office.id, ev.period.id, ev.highest,
+            tuple((t, r.cost if r.reachable else None, r.missing) for t in ev.targets for r in (ev.results[t],)))
+
+
+def _json(ev: Evaluation) -> dict:
+    from .report import to_dict
+
+    return to_dict(ev, alternatives=False)
+
+
+RENDER = {"json": _json, "summary": summary}
 _shared = None
 
 
-def _report_span(span: tuple[int, int]) -> list[dict]:
-    from .report import to_dict
-
-    kb, offices, use_pledges = _shared
-    return [to_dict(ev, alternatives=False) for ev in evaluate_many(kb, offices[span[0]:span[1]], use_pledges)]
+def _render_span(span: tuple[int, int]) -> list:
+    kb, offices, use_pledges, render = _shared
+    return [render(ev) for ev in evaluate_many(kb, offices[span[0]:span[1]], use_pledges)]

@@ -51,3 +51,7 @@ def test_forked_workers_equal_one_process(kb):
     two = [d for chunk in reports(kb, offices, workers=2, chunk=70) for d in chunk]
     assert one == two and len(one) == 300
     assert [d["office"] for d in two] == [o.id for o in offices]
+    short = [s for chunk in reports(kb, offices, workers=2, chunk=70, shape="summary") for s in chunk]
+    assert [(s[0], s[2]) for s in short] == [(d["office"], d["highest"]) for d in one]
+    assert [[(t[0], list(t[2])) for t in s[3] if t[1] is not None] for s in short] == \
+           [[(t["tier"], t["missing"]) for t in d["targets"] if t["reachable"]] for d in one]
