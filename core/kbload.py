@@ -76,13 +76,16 @@ def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
             pass
     model = build_fn()
     if use_cache:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, path)
-        except OSError:
-            pass
+        except OSError:  # an unwritable cache only costs speed; leave no half-written file behind
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
     _memory[key] = model
     return model
 

@@ -11,6 +11,7 @@ Offices with non-unit effort take the one-office path.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 
@@ -30,6 +31,16 @@ INFEASIBLE = np.int64(1 << 40)
 
 def evaluate_many(kb: KB, offices: list[Office], use_pledges: bool = True) -> list[Evaluation]:
     """`gap.evaluate` for each office (bound: as_of set), in input order."""
+    paused = gc.isenabled()
+    gc.disable()  # the work makes many objects and no reference cycles: collection passes are pure cost
+    try:
+        return _evaluate_many(kb, offices, use_pledges)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _evaluate_many(kb: KB, offices: list[Office], use_pledges: bool) -> list[Evaluation]:
     out: list[Evaluation | None] = [None] * len(offices)
     jobs = []      # (ctx, effort, ranked tiers, by_rate, results) per office on the fast path
     buckets: dict[tuple, list] = {}  # (table id, exceptions held) -> [(job, tier)]
@@ -162,9 +173,11 @@ def reports(kb: KB, offices: list[Office], use_pledges: bool = True, workers: in
     _shared = (kb, offices, use_pledges, render)  # inherited by the forked workers: nothing big is pickled
     try:
         yield _render_span(spans[0])  # here first, so that the workers inherit its compiled rules
+        gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
         with mp.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_render_span, spans[1:])
     finally:
+        gc.unfreeze()
         _shared = None
 
 
