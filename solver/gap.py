@@ -273,7 +273,7 @@ def collect_warnings(ev: Evaluation, by_rate: bool) -> list[str]:
     for t in shown:
         r = ev.results[t]
         if r.rate is not None and r.rate.cited.confidence != "P":
-            out.append(f"rate for tier {t} rests on a {confidence_word(r.rate.cited.confidence)} ({r.rate.cited.confidence})")
+            out.append(f"rate for tier {t} rests on {confidence_word(r.rate.cited.confidence)} ({r.rate.cited.confidence})")
         if r.exception is not None:
             out.append(f"tier {t} relies on an inferred exception ({r.exception.cited.confidence}): {r.exception.label_en}")
         if r.tier.cited.confidence in ("U",):
@@ -294,5 +294,5 @@ def collect_warnings(ev: Evaluation, by_rate: bool) -> list[str]:
 
 
 def confidence_word(c: str) -> str:
-    return {"S": "secondary source", "S×2": "secondary source (two agree)", "I": "inference", "U": "unconfirmed source",
-            "P": "primary source"}.get(c, c)
+    return {"S": "a secondary source", "S×2": "a secondary source (two agree)", "I": "an inference",
+            "U": "an unconfirmed source", "P": "a primary source"}.get(c, c)
