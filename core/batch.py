@@ -348,7 +348,6 @@ def _fact_key(office):
 
 # --------------------------------------------------------------------------- result tables
 
-TIER_ORDER = ("I-ro", "I-i", "I", "II-ro", "II-i", "II", "III", "IV") + tuple(f"V{i}" for i in range(1, 15)) + ("CONSULT",)
 Table = tuple[list[str], list[list]]
 
 
@@ -356,15 +355,20 @@ def _t(lang: str, ja: str, en: str) -> str:
     return ja if lang == "ja" else en
 
 
-def _tier_rank(tid: str):
-    return (TIER_ORDER.index(tid), tid) if tid in TIER_ORDER else (len(TIER_ORDER), tid)
+def _tier_rank(kb: KB, tid: str):
+    """Columns: the latest period's tiers first, each period's by the KB's nominal rank (highest first)."""
+    periods = sorted(kb.periods.values(), key=lambda p: p.valid_from, reverse=True)
+    for n, p in enumerate(periods):
+        if tid in kb.tiers.get(p.id, {}):
+            return (n, -kb.tiers[p.id][tid].rank, tid)
+    return (len(periods), 0, tid)
 
 
 def summary_table(kb: KB, batch: Batch, lang: str = "ja") -> Table:
     """One row per office: highest tier, rate, yen, and per higher tier the missing count and yen gain."""
     from carekb.solver.report import short_tier
 
-    tiers = sorted({t["tier"] for _, r in batch.results for t in r["targets"]}, key=_tier_rank)
+    tiers = sorted({t["tier"] for _, r in batch.results for t in r["targets"]}, key=lambda t: _tier_rank(kb, t))
     headers = [_t(lang, "行", "row"), _t(lang, "事業所番号", "id"), _t(lang, "事業所名", "name"),
                _t(lang, "サービス", "service"), _t(lang, "ルール期間", "period"), _t(lang, "判定日", "as_of"),
                _t(lang, "最上位区分", "highest"), _t(lang, "区分ID", "highest_id"), _t(lang, "加算率(%)", "rate_pct"),
