@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -21,15 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench import machine  # noqa: E402
 from offices import generate  # noqa: E402
 
 from carekb.batch import OFFICE_COLUMNS  # noqa: E402
 from carekb.kbload import load_kb  # noqa: E402
-
-
-def machine() -> str:
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
-    return f"{platform.processor() or platform.machine()}, nproc {nproc}, Python {platform.python_version()}"
 
 
 def row(o) -> dict:

@@ -8,9 +8,6 @@ target is 0), throughput and p50/p95/max latency, and checks that the server ref
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,18 +18,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench import ROOT, machine  # noqa: E402
 
-def machine() -> str:
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from carekb import store  # noqa: E402
 
 
 def post(url: str, body: dict, accept: str, timeout: float) -> tuple[int, bytes]:
@@ -46,9 +36,11 @@ def post(url: str, body: dict, accept: str, timeout: float) -> tuple[int, bytes]
 
 
 def library_queries() -> dict[str, str]:
-    from carekb import store
-
     return {name: store.bind_params(q, {}) for name, q in store.library().items()}
+
+
+def triple_count(base: str) -> str:
+    return post(base + "/query", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}, "text/csv", 30)[1].decode().split()[-1]
 
 
 def client(url: str, queries: list[tuple[str, str]], start: int, deadline: float, timeout: float, out: list, errors: list):
@@ -80,13 +72,11 @@ def main() -> int:
     ap.add_argument("--timeout", type=int, default=30, help="the server's query time-out and each client's, in seconds")
     args = ap.parse_args()
 
-    port = free_port()
+    port = store.free_loopback_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "carekb.cli", "serve", "--port", str(port), "--with", args.profiles,
                                "--timeout", str(args.timeout)], stderr=subprocess.PIPE, text=True)
     try:
-        from carekb import store
-
         store.wait_ready(base + "/query", server, seconds=120)
         queries = sorted(library_queries().items())
         # the server must refuse writes whatever a client sends
@@ -94,8 +84,7 @@ def main() -> int:
         for path, body in (("/update", {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}),
                            ("/query", {"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})):
             refused[path] = post(base + path, body, "*/*", 10)[0]
-        count_before = post(base + "/query", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
-                            "text/csv", 30)[1].decode().split()[-1]
+        count_before = triple_count(base)
 
         latencies: list = []
         errors: list = []
@@ -108,15 +97,9 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-        count_after = post(base + "/query", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
-                           "text/csv", 30)[1].decode().split()[-1]
+        count_after = triple_count(base)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
+        store.stop_server(server, grace=10)
 
     lat = [x for _, x in latencies]
     print(f"machine: {machine()}")

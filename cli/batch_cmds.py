@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
-from .common import LANG_OPTION, OVERLAY_OPTION, handles_errors, load_rules, note_overlays, write_atomically
+from .common import (LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date, handles_errors, load_rules, note_overlays,
+                     write_atomically, write_files_atomically)
 from .main import main
 
 OUT_SUFFIXES = (".xlsx", ".csv", ".json")
@@ -26,7 +25,7 @@ DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
 @click.option("--staff", "staff", metavar="STAFF.csv|xlsx", type=click.Path(dir_okay=False),
               help="Staff roster rows (事業所番号, 氏名, 職種, 資格, ...); default: a sheet named 職員/staff in the input.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluate every office under the rules of this date.")
-@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約): what each office must really put in place.")
+@NO_PLEDGE_OPTION
 @click.option("--alternatives", is_flag=True,
               help="Also list equal-effort alternatives (as `carekb gap` does; about 3× slower).")
 @click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
@@ -77,9 +76,7 @@ def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encodin
     if not out.parent.is_dir():
         raise CarekbError("the output folder does not exist", str(out))
     from carekb import batch as b
-    from carekb.profile import parse_date
-
-    day = parse_date(as_of, "--as-of", "") if as_of else None
+    day = as_of_date(as_of)
     kb = load_rules(overlays=overlays)
     sheet, cols, roster = b.read_offices(offices, staff)
     show = (sys.stderr.isatty() if progress is None else progress) and not quiet
@@ -91,7 +88,7 @@ def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encodin
         note_overlays(data, overlays)
     for e in result.errors:
         click.echo(str(e), err=True)
-    write_all(outputs(kb, result, out, lang, encoding))
+    write_files_atomically(outputs(kb, result, out, lang, encoding))
     n, k = len(sheet.rows), len(result.errors)
     line = f"{n:,} offices, {k:,} error{'' if k == 1 else 's'}" if lang == "en" else f"{n:,} 事業所、エラー {k:,} 件"
     click.echo(f"{line} → {out}", err=True)
@@ -118,35 +115,6 @@ def outputs(kb, result, out: Path, lang: str, encoding: str) -> dict[Path, bytes
     return {out: csv_bytes(*summary, encoding=enc, target=str(out)),
             Path(f"{stem}-actions.csv"): csv_bytes(*actions, encoding=enc, target=f"{stem}-actions.csv"),
             Path(f"{stem}-errors.csv"): csv_bytes(*errors, encoding=enc, target=f"{stem}-errors.csv")}
-
-
-def write_all(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary name first, then rename them all: no partial set after an error or Ctrl-C."""
-    if len(files) == 1:
-        (path, data), = files.items()
-        write_atomically(path, data)
-        return
-    from carekb.errors import CarekbError
-
-    temps: list[tuple[str, Path]] = []
-    try:
-        for path, data in files.items():
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            except OSError as e:
-                raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
-            temps.append((tmp, path))
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-        for tmp, path in temps:
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp, _ in temps:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise
 
 
 def write_template(path: Path, encoding: str) -> None:

@@ -21,6 +21,17 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "jso
 
 ENDPOINT_OPTION = click.option("--endpoint", metavar="URL",
                                help="Read the rules from a remote SPARQL 1.1 endpoint (e.g. `carekb serve`) instead of kb/.")
+AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                            help="Evaluate under the rules of this date (overrides the profile's as_of; default: today).")
+NO_PLEDGE_OPTION = click.option("--no-pledge", is_flag=True,
+                                help="Ignore pledges (誓約): count only what is really in place.")
+
+
+def as_of_date(as_of: str | None):
+    """The --as-of value as a date, or None when it is not given."""
+    from carekb.profile import parse_date
+
+    return parse_date(as_of, "--as-of", "") if as_of else None
 
 
 def load_rules(endpoint: str | None = None, overlays=()):
@@ -60,20 +71,32 @@ def echo_json(data) -> None:
 
 def write_atomically(path: str | Path, data: bytes) -> None:
     """Write to a temporary file beside the target and rename it: no partial file on error or Ctrl-C."""
-    path = Path(path)
+    write_files_atomically({Path(path): data})
+
+
+def write_files_atomically(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary name beside it first, then rename them all: no partial file,
+    nor a partial set of files, after an error or Ctrl-C."""
+    temps: list[tuple[str, Path]] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        for path, data in files.items():
+            if path.is_dir():
+                raise CarekbError("is a folder, not a file", str(path))
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+                temps.append((tmp, path))
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+            except OSError as e:
+                raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
+        for tmp, path in temps:
+            os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        for tmp, _ in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise
 
 

@@ -7,9 +7,10 @@ import sys
 
 import click
 
-from .common import FORMAT_OPTION, LANG_OPTION, OVERLAY_OPTION, echo_json, handles_errors, load_rules, note_overlays, table
+from .common import (AS_OF_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date, echo_json,
+                     handles_errors, load_rules, note_overlays, table)
 from .main import main
-from .office_cmds import AS_OF_OPTION, PROFILE_ARG, warnings_text
+from .office_cmds import PROFILE_ARG, date_line, office_line, warnings_text, yen
 
 
 def read_profile(profile: str):
@@ -21,20 +22,7 @@ def read_profile(profile: str):
     return read_document(profile)
 
 
-def as_of_arg(as_of):
-    from carekb.profile import parse_date
-
-    return parse_date(as_of, "--as-of", "") if as_of else None
-
-
 # --------------------------------------------------------------------------- rendering
-
-def yen(v, lang: str, sign: bool = False) -> str:
-    if v is None:
-        return "—"
-    s = f"{v:+,}" if sign else f"{v:,}"
-    return s + ("円" if lang == "ja" else " yen")
-
 
 def tier_state(ev, tid: str, lang: str) -> str:
     ja = lang == "ja"
@@ -124,7 +112,7 @@ def merged_warnings(*dicts) -> dict:
 @click.option("--compare-periods", "periods", metavar="P1,P2,...",
               help="Evaluate the (changed) profile under each period's rules, side by side (e.g. R7,R8).")
 @AS_OF_OPTION
-@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約).")
+@NO_PLEDGE_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
 @OVERLAY_OPTION
@@ -163,7 +151,7 @@ def whatif(profile, adds, removes, sets, periods, as_of, no_pledge, fmt, lang, o
         raise CarekbError("nothing to compare: give --add, --remove, --set or --compare-periods")
     kb = load_rules(None, overlays)
     data, lines, source = read_profile(profile)
-    day = as_of_arg(as_of)
+    day = as_of_date(as_of)
     before = check(data, lines, source, kb)
     changes: list[dict] = []
     after = before
@@ -221,12 +209,6 @@ def whatif(profile, adds, removes, sets, periods, as_of, no_pledge, fmt, lang, o
     click.echo("\n".join(x for x in out if x is not None))
 
 
-def office_line(kb, office, lang: str) -> str:
-    svc = kb.services[office.service]
-    name = f"{office.name} ({office.id})" if office.name and office.id else office.label()
-    return (f"事業所: {name}（{svc.label_ja}）" if lang == "ja" else f"Office: {office.label()} ({svc.label_en})")
-
-
 # --------------------------------------------------------------------------- plan
 
 @main.command()
@@ -237,7 +219,7 @@ def office_line(kb, office, lang: str) -> str:
               help="Effort per action: columns action,effort (or 取組,工数), UTF-8 or Shift_JIS. Overrides the "
                    "profile's effort: for the actions it names; others keep the profile's value (default 1).")
 @AS_OF_OPTION
-@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約): plan what must really be put in place.")
+@NO_PLEDGE_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
 @OVERLAY_OPTION
@@ -268,7 +250,7 @@ def plan(profile, budget, effort_file, as_of, no_pledge, fmt, lang, overlays):
 
     kb = load_rules(None, overlays)
     data, lines, source = read_profile(profile)
-    office, period = bind(check(data, lines, source, kb), kb, as_of_arg(as_of))
+    office, period = bind(check(data, lines, source, kb), kb, as_of_date(as_of))
     extra = None
     if effort_file:
         extra, rows = read_effort_csv(effort_file, kb)
@@ -295,8 +277,7 @@ def plan_text(kb, office, period, r: dict, lang: str) -> str:
 
     current = short_tier(r["highest"], lang) + (f" ({r['rate_pct']}%)" if r["rate_pct"] is not None else "")
     out = [office_line(kb, office, lang),
-           (f"判定日: {r['as_of']}  ルール期間: {period.id} {period.label_ja}  KB: {r['kb_version']}" if ja else
-            f"As of: {r['as_of']}  rule period: {period.id} {period.label_en}  KB: {r['kb_version']}"),
+           date_line(r["as_of"], period, r["kb_version"], lang),
            ("現在の区分: " if ja else "Current tier: ") + current
            + (("  月額 " if ja else "  ") + yen(r["yen_per_month"], lang) if r["yen_per_month"] is not None else ""),
            ("予算（工数）: " if ja else "Budget (effort): ")

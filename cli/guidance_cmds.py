@@ -76,7 +76,7 @@ def guidance(profile, service, category, fmt, all_items, lang):
                    "document": gd.document, "count": len(items), "items": [i.to_json() for i in items],
                    "kb_version": gd.version})
         return
-    mod = {k: v["label"][lang] for k, v in gd.modalities.items()}
+    mod = {k: v[lang] for k, v in gd.modalities.items()}
     st = {"in-force": "有効" if lang == "ja" else "in force", "abolished": "廃止" if lang == "ja" else "abolished",
           "historical": "過去の措置" if lang == "ja" else "historical"}
     if fmt == "csv":
@@ -94,7 +94,7 @@ def guidance(profile, service, category, fmt, all_items, lang):
     click.echo(f"{what}: {len(items)}" + (f"  ({'実施済み' if lang == 'ja' else 'done'}: {len(done)})" if profile else ""))
     heads = ["ID", "規範" if lang == "ja" else "modality", "状態" if lang == "ja" else "status",
              "項目" if lang == "ja" else "item", "出典" if lang == "ja" else "source"]
-    rows = [[i.id, mod.get(i.modality, i.modality), st.get(i.status, i.status), i.label[lang], i.source_text(lang)]
+    rows = [[i.id, mod.get(i.modality, i.modality), st.get(i.status, i.status), i.label[lang], i.source_text()]
             for i in items]
     click.echo(table(rows, heads))
 

@@ -6,19 +6,20 @@ import datetime as dt
 
 import click
 
-from .common import ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, load_rules, table
+from .common import (ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, as_of_date, echo_json, handles_errors, load_rules,
+                     table)
 from .main import main
 
 
 def _period(kb, period: str | None, as_of: str | None):
     from carekb.errors import CarekbError
-    from carekb.profile import parse_date, resolve_period
+    from carekb.profile import resolve_period
 
     if period:
         if period not in kb.periods:
             raise CarekbError(f"unknown period '{period}' (periods: {', '.join(kb.periods)})", "--period")
         return kb.periods[period]
-    day = parse_date(as_of, "--as-of", "") if as_of else dt.date.today()
+    day = as_of_date(as_of) or dt.date.today()
     return resolve_period(kb, day, "--as-of" if as_of else "today")
 
 
@@ -109,7 +110,7 @@ def old_additions(kb, p, lang: str) -> tuple[list, list]:
 
     old = []
     for a in kb.old_additions.values():
-        if a.valid_to is None or a.valid_to < p.valid_from:
+        if not p.overlaps(a.valid_from, a.valid_to):
             continue
         tiers = []
         for key in a.tiers:
@@ -122,8 +123,8 @@ def old_additions(kb, p, lang: str) -> tuple[list, list]:
                           "rates": rates(key), "source": t.cited.text(), "confidence": t.cited.confidence})
         old.append({"id": a.id, "label": a.label_ja if ja else a.label_en,
                     "valid_from": a.valid_from.isoformat() if a.valid_from else None,
-                    "valid_to": a.valid_to.isoformat(), "tiers": tiers, "source": a.cited.text(),
-                    "confidence": a.cited.confidence})
+                    "valid_to": a.valid_to.isoformat() if a.valid_to else None, "tiers": tiers,
+                    "source": a.cited.text(), "confidence": a.cited.confidence})
     grants = [{"id": g.id, "label": g.label_ja if ja else g.label_en, "valid_from": g.valid_from.isoformat(),
                "valid_to": g.valid_to.isoformat(), "condition": g.condition_ja if ja else g.condition_en,
                "held_any": list(g.held_any), "rates": rates(g.id), "note": g.note, "source": g.cited.text(),

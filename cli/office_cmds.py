@@ -6,38 +6,42 @@ import sys
 
 import click
 
-from .common import (ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, OVERLAY_OPTION, echo_json, handles_errors, load_rules,
-                     note_overlays, table)
+from .common import (AS_OF_OPTION, ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date,
+                     echo_json, handles_errors, load_rules, note_overlays, table)
 from .main import main
 
-AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
-                            help="Evaluate under the rules of this date (overrides the profile's as_of; default: today).")
 PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
 
 
 def load(profile: str, as_of: str | None, endpoint: str | None = None, overlays=()):
     """(kb, office, period) for a profile path ('-' reads YAML from standard input)."""
-    from carekb.profile import bind, load_office, parse_date
+    from carekb.profile import bind, load_office
 
     kb = load_rules(endpoint, overlays)
     text = sys.stdin.read() if profile == "-" else None
     office = load_office("<stdin>.yaml" if profile == "-" else profile, kb, text)
-    day = parse_date(as_of, "--as-of", "") if as_of else None
-    office, period = bind(office, kb, day)
+    office, period = bind(office, kb, as_of_date(as_of))
     return kb, office, period
+
+
+def office_line(kb, office, lang: str) -> str:
+    svc = kb.services[office.service]
+    name = f"{office.name} ({office.id})" if office.name and office.id else office.label()
+    return (f"事業所: {name}（{svc.label_ja}）" if lang == "ja" else f"Office: {office.label()} ({svc.label_en})")
+
+
+def date_line(as_of, period, kb_version: str, lang: str) -> str:
+    if lang == "ja":
+        return f"判定日: {as_of}  ルール期間: {period.id} {period.label_ja}  KB: {kb_version}"
+    return f"As of: {as_of}  rule period: {period.id} {period.label_en}  KB: {kb_version}"
 
 
 def header(ev, lang: str) -> str:
     from carekb.solver.report import short_tier
 
-    kb, o, p = ev.kb, ev.office, ev.period
-    svc = kb.services[o.service]
-    name = f"{o.name} ({o.id})" if o.name and o.id else o.label()
-    if lang == "ja":
-        return (f"事業所: {name}（{svc.label_ja}）\n判定日: {o.as_of}  ルール期間: {p.id} {p.label_ja}  KB: {kb.version}\n"
-                f"取得可能な最上位区分: {short_tier(ev.highest)}" + rate_text(ev, ev.highest))
-    return (f"Office: {o.label()} ({svc.label_en})\nAs of: {o.as_of}  rule period: {p.id} {p.label_en}  KB: {kb.version}\n"
-            f"Highest attainable tier: {short_tier(ev.highest, 'en')}" + rate_text(ev, ev.highest))
+    highest = ("取得可能な最上位区分: " if lang == "ja" else "Highest attainable tier: ") + short_tier(ev.highest, lang)
+    return "\n".join([office_line(ev.kb, ev.office, lang), date_line(ev.office.as_of, ev.period, ev.kb.version, lang),
+                      highest + rate_text(ev, ev.highest)])
 
 
 def rate_text(ev, tid) -> str:
@@ -47,10 +51,11 @@ def rate_text(ev, tid) -> str:
     return f" ({r.pct}%)" if r else " (rate unknown)"
 
 
-def yen_text(v, lang) -> str:
+def yen(v, lang: str, sign: bool = False) -> str:
     if v is None:
         return "—"
-    return f"{v:+,}円" if lang == "ja" else f"{v:+,} yen"
+    s = f"{v:+,}" if sign else f"{v:,}"
+    return s + ("円" if lang == "ja" else " yen")
 
 
 def warnings_text(data: dict, lang: str) -> str:
@@ -64,7 +69,7 @@ def warnings_text(data: dict, lang: str) -> str:
 @PROFILE_ARG
 @AS_OF_OPTION
 @click.option("--target", "target", metavar="TIER", help="Only this tier (e.g. II, I-ro, V3).")
-@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約): what the office must really put in place.")
+@NO_PLEDGE_OPTION
 @click.option("--engine", type=click.Choice(["dnf", "csp"]), default="dnf", show_default=True,
               help="dnf: compiled rules, instant; csp: the python-constraint model (exact, slow on large gaps).")
 @FORMAT_OPTION
@@ -117,7 +122,7 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang
         if not t["reachable"]:
             out.append(f"\n■ {name} ({rate}): " + ("到達不可 — " if lang == "ja" else "unreachable — ") + t["reason"])
             continue
-        gain = yen_text(t["yen_per_month_gain"], lang)
+        gain = yen(t["yen_per_month_gain"], lang, sign=True)
         if lang == "ja":
             out.append(f"\n■ {name} ({rate}) — 不足 {t['missing_count']}件" + (f"、月額 {gain}" if t["yen_per_month_gain"] is not None else "")
                        + ("、誓約を含む" if t["uses_pledge"] else ""))
@@ -141,7 +146,7 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang
 @main.command()
 @PROFILE_ARG
 @AS_OF_OPTION
-@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約).")
+@NO_PLEDGE_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
@@ -176,7 +181,7 @@ def tiers(profile, as_of, no_pledge, endpoint, overlays, fmt, lang):
 @PROFILE_ARG
 @click.argument("tier", metavar="TIER")
 @AS_OF_OPTION
-@click.option("--no-pledge", is_flag=True, help="Ignore pledges (誓約).")
+@NO_PLEDGE_OPTION
 @click.option("--full", is_flag=True, help="Show the whole rule tree, not only what fails.")
 @FORMAT_OPTION
 @LANG_OPTION
@@ -271,7 +276,7 @@ def validate(profiles, check_kb, as_of, shacl, lang):
             kb, office, period = load(p, as_of)
             if shacl:
                 from carekb.shapes import validate_office
-                validate_office(kb, office, lang)
+                validate_office(office, lang)
             click.echo(f"{p}: OK ({office.service}, {office.as_of}, period {period.id})")
         except CarekbError as e:
             click.echo(f"carekb: error: {e}", err=True)

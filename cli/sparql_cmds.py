@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import LANG_OPTION, handles_errors, write_atomically
+from .common import LANG_OPTION, as_of_date, handles_errors, write_atomically
 from .main import main
 
 WITH_OPTION = click.option(
@@ -14,12 +14,6 @@ WITH_OPTION = click.option(
     help="Add office profiles and the solver's results for them (a file or a folder of profiles; repeatable).")
 AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
                             help="Evaluate the --with profiles on this date (default: each profile's as_of, else today).")
-
-
-def _day(as_of):
-    from carekb.profile import parse_date
-
-    return parse_date(as_of, "--as-of", "") if as_of else None
 
 
 def _params(pairs) -> dict[str, str]:
@@ -135,7 +129,7 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, m
         from carekb.sparql_safety import check_query
 
         check_query(text, source)  # before the (slow) store is built
-        st = store.oxigraph_store(store.dataset(profiles, _day(as_of)))
+        st = store.oxigraph_store(store.dataset(profiles, as_of_date(as_of)))
         result = store.query_store(st, text, source, max_rows, timeout)
     click.echo(store.render(result, fmt))
     if store.is_truncated(result):
@@ -171,7 +165,7 @@ def export(fmt, profiles, as_of, output):
     """
     from carekb import store
 
-    data = store.serialize(store.oxigraph_store(store.dataset(profiles, _day(as_of))), fmt)
+    data = store.serialize(store.oxigraph_store(store.dataset(profiles, as_of_date(as_of))), fmt)
     if output:
         write_atomically(output, data)
     else:
@@ -218,14 +212,14 @@ def serve(host, port, profiles, as_of, timeout):
     from carekb import store
     from carekb.endpoint import start_proxy
 
-    st = store.oxigraph_store(store.dataset(profiles, _day(as_of)))
+    st = store.oxigraph_store(store.dataset(profiles, as_of_date(as_of)))
     with tempfile.TemporaryDirectory(prefix="carekb-serve-") as tmp:
         location = Path(tmp) / "db"
         store.load_server_db(st, location)
         del st
         url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/query"
         # oxigraph on a private loopback port; clients reach it only through the checking proxy
-        inner = _free_loopback_port()
+        inner = store.free_loopback_port()
         proc = store.start_server(location, "127.0.0.1", inner, timeout, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)  # its banner names the private port
         proxy = None
@@ -250,11 +244,3 @@ def serve(host, port, profiles, as_of, timeout):
                 proxy.shutdown()
             store.stop_server(proc)
             signal.signal(signal.SIGTERM, previous)
-
-
-def _free_loopback_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

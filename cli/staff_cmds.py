@@ -22,7 +22,8 @@ def definitions(kb, lang: str) -> dict:
                     for s in kb.staff_schemes.values()],
         "priority_rule": None if rule is None else {
             "label": rule.label_ja if ja else rule.label_en, "any_of": list(rule.schemes),
-            "min_years_in_corp": float(rule.min_years), "text": rule.text_ja if ja else rule.text_en,
+            "min_years_in_corp": float(rule.min_years),
+            "text": rule.satisfied_when_ja if ja else rule.satisfied_when_en,
             "note": rule.note, "source": rule.cited.text(), "confidence": rule.cited.confidence},
     }
 
@@ -31,7 +32,8 @@ def roster_rows(kb, office, period, lang: str) -> dict:
     from carekb import roster
 
     ja = lang == "ja"
-    labels = {c.id: (c.label_ja if ja else c.label_en) for s in kb.staff_schemes.values() for c in s.concepts}
+    # per field: an id may name both an occupation (※1) and a qualification (※2), e.g. nursery-teacher
+    labels = {c.id: (c.label_ja if ja else c.label_en) for c in roster.concepts_for(kb, "role")}
     labels[roster.OTHER_ROLE] = "その他" if ja else "other"
     qlabels = {c.id: (c.label_ja if ja else c.label_en) for c in roster.concepts_for(kb, "qualifications")}
     summary = roster.roster_summary(kb, office.staff, period.id, lang)

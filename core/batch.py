@@ -262,25 +262,25 @@ def read_offices(path: str | Path, staff_path: str | Path | None = None) -> tupl
     return office_sheet, cols, roster
 
 
-def run(kb: KB, sheet: Sheet, cols: dict[int, Column], roster: dict | None = None, as_of=None,
+def run(kb: KB, sheet: Sheet, cols: dict[int, Column], roster: Roster | None = None, as_of=None,
         use_pledges: bool = True, alternatives: bool = False, tick=None, workers: int | None = None) -> Batch:
     """Check every row, then evaluate each distinct office once (many at a time, on `workers`
     processes); `tick(k)` reports k more rows done (for a progress bar)."""
     from .profile import bind, check
 
     out = Batch(rows=len(sheet.rows))
-    roster = roster or {}
+    roster = Roster() if roster is None else roster
     known_ids = set()
     good: list[tuple[int, object, int]] = []  # (row number, office, index of its distinct facts)
     distinct: dict = {}
     for n, cells in sheet.rows:
         values = {cols[i].key: v for i, v in enumerate(cells) if i in cols}
         oid = "" if _empty(values.get("office.id")) else str(_scalar(values["office.id"]))
+        known_ids.add(oid)
         try:
             data = row_profile(values)
-            if oid and oid in roster:
+            if oid in roster:
                 data["staff"] = roster[oid]
-            known_ids.add(oid)
             office = check(data, {}, f"{sheet.source}: row {n}" + (f" (id {oid})" if oid else ""), kb)
             office, _ = bind(office, kb, as_of)
             good.append((n, office, distinct.setdefault(_fact_key(office), len(distinct))))
@@ -298,7 +298,7 @@ def run(kb: KB, sheet: Sheet, cols: dict[int, Column], roster: dict | None = Non
         # Results are shared between rows with the same facts: re-stamp this row's identity on a copy.
         out.results.append((n, dict(results[k], office=office.id or office.name or None, office_name=office.name or None)))
     for oid in sorted(set(roster) - known_ids):
-        out.errors.append(RowError(getattr(roster, "source", "staff"), getattr(roster, "first_row", {}).get(oid, 0), oid,
+        out.errors.append(RowError(roster.source, roster.first_row[oid], oid,
                                    "staff rows name an office id that is not in the offices table"))
     return out
 

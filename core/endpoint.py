@@ -9,6 +9,7 @@ same rules as `carekb sparql` (no update, no SERVICE, bounded size) before it is
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,7 +46,10 @@ class QueryProxy(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         if url.path != "/query":
             return self._reply(403 if url.path in ("/update", "/store") else 404, "updates are refused: read-only endpoint")
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = self.headers.get("Content-Length") or "0"
+        if not declared.isdecimal():  # int() takes "-1", and reading -1 bytes waits for the client to close
+            return self._reply(400, f"bad Content-Length {declared!r}")
+        length = int(declared)
         if length > 3 * MAX_QUERY_BYTES:  # form encoding may triple the size
             return self._reply(413, f"query too large (at most {MAX_QUERY_BYTES:,} bytes)")
         body = self.rfile.read(length)
@@ -78,15 +82,14 @@ class QueryProxy(BaseHTTPRequestHandler):
                           "Accept": self.headers.get("Accept") or "application/sparql-results+json"})
             resp = conn.getresponse()
             self.send_response(resp.status)
-            for k in ("Content-Type",):
-                if resp.getheader(k):
-                    self.send_header(k, resp.getheader(k))
+            if resp.getheader("Content-Type"):
+                self.send_header("Content-Type", resp.getheader("Content-Type"))
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             while chunk := resp.read1(1 << 16):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self.wfile.write(b"0\r\n\r\n")
-        except OSError as e:
+        except (OSError, http.client.HTTPException) as e:
             if not self.wfile.closed:
                 try:
                     self._reply(502, f"the query server failed: {e}")
@@ -99,8 +102,6 @@ class QueryProxy(BaseHTTPRequestHandler):
 def start_proxy(host: str, port: int, upstream_port: int, timeout_s: float) -> ThreadingHTTPServer:
     """Serve the proxy in a background thread; the caller calls .shutdown()."""
     handler = type("Proxy", (QueryProxy,), {"upstream": ("127.0.0.1", upstream_port), "timeout_s": timeout_s})
-    import socket
-
     server_class = type("Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET})
     try:
         server = server_class((host, port), handler)

@@ -24,4 +24,6 @@ class CarekbError(Exception):
         return text.translate(_ESCAPES)
 
 
-_ESCAPES = {c: f"\\x{c:02x}" for c in list(range(32)) + [127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
+# C0 and C1 controls and the Unicode line separators: str.splitlines() breaks at \x85 and U+2028 too
+_ESCAPES = ({c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]} | {0x2028: "\\u2028", 0x2029: "\\u2029"}
+            | {10: "\\n", 13: "\\r", 9: "\\t"})

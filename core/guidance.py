@@ -16,13 +16,11 @@ CK = "https://w3id.org/carekb/vocab#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 DCT = "http://purl.org/dc/terms/"
-CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class Notice:
     label_ja: str
-    label_en: str
     date: str | None
     cited_as: str
     type: str = ""
@@ -33,9 +31,7 @@ class Item:
     id: str
     order: int
     section: str              # "1"…"18", "V"
-    section_order: int
     subsection: str | None    # "6(1)", "V(1)", …
-    section_label: dict
     label: dict               # {"ja": …, "en": …}
     quote: str
     modality: str             # notation: must, should, …
@@ -49,12 +45,11 @@ class Item:
     refers_to: tuple[str, ...] = ()
     related_workplace: tuple[str, ...] = ()
     valid_to: str | None = None
-    abolished_by: str | None = None
     source: str = ""
     source_note: str = ""
     iri: str = ""
 
-    def source_text(self, lang: str = "ja") -> str:
+    def source_text(self) -> str:
         parts = [self.source_note]
         by_type: dict[str, list[str]] = {}
         for n in self.notices:
@@ -85,7 +80,6 @@ class ServiceType:
     id: str
     label: dict
     categories: tuple[str, ...]
-    kind: str  # kaigo | shogai
 
 
 @dataclass
@@ -136,7 +130,7 @@ class Guidance:
     items: list[Item]
     categories: dict[str, Category]
     services: dict[str, ServiceType]
-    modalities: dict[str, dict]
+    modalities: dict[str, dict]   # notation -> label {"ja": …, "en": …}
     fields: list[Field]
     refusals: list[Rule]
     conditions: list[Rule]
@@ -184,12 +178,12 @@ def load_guidance(use_cache: bool = True) -> Guidance:
 
     files = kb_files()
     version = kb_version()
-    return cached_build(f"guidance{CACHE_FORMAT}", version, lambda: build(parse_graph(files), version), use_cache)
+    return cached_build("guidance", version, lambda: build(parse_graph(files), version), use_cache)
 
 
 def build(g, version: str) -> Guidance:
     import rdflib
-    from rdflib import RDF, URIRef
+    from rdflib import RDF
 
     ck = rdflib.Namespace(CK)
     skos = rdflib.Namespace(SKOS)
@@ -225,21 +219,18 @@ def build(g, version: str) -> Guidance:
 
     services = {}
     for s in g.subjects(RDF.type, ck.KaigoService):
-        services[str(one(s, ck.kaigoServiceId))] = ServiceType(str(one(s, ck.kaigoServiceId)), labels(s), cats_of(s), "kaigo")
+        services[str(one(s, ck.kaigoServiceId))] = ServiceType(str(one(s, ck.kaigoServiceId)), labels(s), cats_of(s))
     for s in g.subjects(RDF.type, ck.Service):
         if cats_of(s):
             sid = str(one(s, ck.serviceId))
-            services[sid] = ServiceType(sid, labels(s), cats_of(s), "shogai")
+            services[sid] = ServiceType(sid, labels(s), cats_of(s))
 
-    modalities = {}
-    for m in g.subjects(RDF.type, ck.Modality):
-        modalities[notation(m)] = {"label": labels(m), "actionable": bool(py(m, ck.actionable)),
-                                   "definition": str(one(m, skos.definition) or "")}
+    modalities = {notation(m): labels(m) for m in g.subjects(RDF.type, ck.Modality)}
 
     def notice(n) -> Notice:
         lab = labels(n)
         d = py(n, dct.date)
-        return Notice(lab["ja"], lab["en"], d.isoformat() if d else None, str(one(n, ck.citedAs) or lab["ja"]),
+        return Notice(lab["ja"], d.isoformat() if d else None, str(one(n, ck.citedAs) or lab["ja"]),
                       str(one(n, ck.noticeType) or ""))
 
     items = []
@@ -247,13 +238,14 @@ def build(g, version: str) -> Guidance:
         sec = one(s, ck.section)
         sub = one(s, ck.subsection)
         mod = one(s, ck.modality)
+        src = one(s, dct.source)
         related = tuple(sorted(str(o).rsplit("/", 1)[-1] for o in g.objects(s, skos.related)
                                if "/workplace/" in str(o)))
         items.append(Item(
             id=str(one(s, ck.guidanceId)), order=int(py(s, ck.order)),
-            section=str(one(sec, ck.sectionNumber)), section_order=int(py(sec, ck.sectionOrder)),
+            section=str(one(sec, ck.sectionNumber)),
             subsection=str(one(sub, ck.sectionNumber)) if sub is not None else None,
-            section_label=labels(sec), label=labels(s), quote=str(one(s, ck.quote) or ""),
+            label=labels(s), quote=str(one(s, ck.quote) or ""),
             modality=notation(mod), actionable=bool(py(mod, ck.actionable)), status=notation(one(s, ck.status)),
             categories=tuple(sorted(notation(c) for c in g.objects(s, ck.appliesTo))),
             notices=tuple(sorted((notice(n) for n in g.objects(s, ck.notice)), key=lambda n: (n.date or "", n.label_ja))),
@@ -263,16 +255,16 @@ def build(g, version: str) -> Guidance:
             refers_to=tuple(sorted(labels(r)["ja"] for r in g.objects(s, ck.refersTo))),
             related_workplace=related,
             valid_to=(py(s, ck.validTo).isoformat() if one(s, ck.validTo) is not None else None),
-            abolished_by=(notice(one(s, ck.abolishedBy)).label_ja if one(s, ck.abolishedBy) is not None else None),
-            source=str(one(one(s, dct.source), skos.notation) or one(s, dct.source) or ""),
+            source=str(one(src, skos.notation) or src) if src is not None else "",
             source_note=str(one(s, ck.sourceNote) or ""), iri=str(s)))
     items.sort(key=lambda i: i.order)
 
     doc = {}
-    seed = URIRef("https://w3id.org/carekb/source/seed000")
-    if (seed, None, None) in g:
+    cited = sorted({o for s in g.subjects(RDF.type, ck.GuidanceItem) for o in g.objects(s, dct.source)}, key=str)
+    if cited:  # the guidance document: the source the items cite
+        seed = cited[0]
         pub = one(seed, dct.publisher)
-        doc = {"source": "seed 000", "title": str(one(seed, dct.title) or ""),
+        doc = {"source": str(one(seed, skos.notation) or seed), "title": str(one(seed, dct.title) or ""),
                "publisher": labels(pub) if pub is not None else None,
                "date": str(py(seed, dct.date)), "note": labels(seed, ck.historicalNote)}
 

@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .errors import CarekbError
@@ -19,7 +19,9 @@ from .model import (KB, Cited, DerivedFact, Grant, OldAddition, OldTier, Period,
 
 CK = "https://w3id.org/carekb/vocab#"
 PACKAGE_DIR = Path(__file__).resolve().parent
-CACHE_FORMAT = 2
+# The code that builds and defines the cached models: a change to it must not be served a stale pickle.
+BUILDER_FILES = ("model.py", "kbload.py", "guidance.py")
+CODE_HASH = hashlib.sha256(b"".join((PACKAGE_DIR / f).read_bytes() for f in BUILDER_FILES)).hexdigest()[:8]
 
 
 def data_dirs() -> tuple[Path, Path]:
@@ -62,9 +64,10 @@ _memory: dict[str, object] = {}
 def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
     """A compiled model from memory, else from the on-disk cache, else `build_fn()` (then cached).
 
-    The cache key is the content hash, so a changed KB is never served from a stale file.
+    The key holds the content hash of the KB and of the code that builds it, so neither a changed
+    KB nor changed model classes are ever served from a stale file.
     """
-    key = f"{name}-{CACHE_FORMAT}-{version}"
+    key = f"{name}-{CODE_HASH}-{version}"
     if key in _memory:
         return _memory[key]
     path = cache_dir() / f"{key}.pickle"
@@ -103,9 +106,11 @@ def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
         if not o.is_file():
             raise CarekbError("rules overlay not found (a Turtle file)", str(o))
     version = kb_version(overlays)
-    if not use_cache:
+
+    def compile_kb() -> KB:
         return build(parse_graph(files, overlays), version)
-    return cached_build("kb", version, lambda: build(parse_graph(files, overlays), version))
+
+    return cached_build("kb", version, compile_kb) if use_cache else compile_kb()
 
 
 def parse_graph(files: list[Path], overlays: list[Path] = ()):
@@ -173,9 +178,10 @@ class _Reader:
         o = self.one(s, p)
         return default if o is None else o.toPython()
 
-    def label(self, s, lang: str) -> str:
+    def label(self, s, lang: str, p=None) -> str:
+        """The `lang` value of rdfs:label (or of `p`), else any other one."""
         other = ""
-        for o in self.g.objects(s, self.RDFS.label):
+        for o in self.g.objects(s, p or self.RDFS.label):
             if getattr(o, "language", None) == lang:
                 return str(o)
             other = other or str(o)
@@ -190,6 +196,36 @@ class _Reader:
     def local(self, iri) -> str:
         s = str(iri)
         return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+    def decimal(self, s, p) -> Decimal:
+        """A number, exact (from the literal's text); an overlay may have replaced it by anything."""
+        o = self.one(s, p)
+        try:
+            d = Decimal(str(o)) if o is not None else None
+        except InvalidOperation:
+            d = None
+        if d is None or not d.is_finite():
+            got = "nothing" if o is None else repr(str(o))
+            raise CarekbError(f"ck:{self.local(p)} must be a number, got {got}", "kb", self.where(s))
+        return d
+
+    def locals(self, s, p) -> tuple[str, ...]:
+        """The local names of the nodes `s` links to by `p`, sorted."""
+        return tuple(sorted(self.local(o) for o in self.g.objects(s, p)))
+
+    def id_of(self, s, p, id_prop) -> str | None:
+        """The id (`id_prop`) of the node `s` links to by `p`."""
+        node = self.one(s, p)
+        return None if node is None else str(self.py(node, id_prop))
+
+    def ids(self, s, p, id_prop) -> tuple[str, ...]:
+        """The ids (`id_prop`) of every node `s` links to by `p`, sorted."""
+        return tuple(sorted(str(self.py(o, id_prop)) for o in self.g.objects(s, p)))
+
+    def rate(self, s) -> tuple[str, Rate]:
+        """A rate node's service id and its percentage."""
+        ck = self.ck
+        return self.id_of(s, ck.service, ck.serviceId), Rate(self.decimal(s, ck.ratePct), self.cited(s))
 
     def is_a(self, s, cls) -> bool:
         return (s, self.RDF.type, self.ck[cls]) in self.g
@@ -321,9 +357,7 @@ def build(g, version: str) -> KB:
             pid, tid, r.label(s, "ja"), r.label(s, "en"), r.expr(r.one(s, ck.requires)),
             frozenset(r.local(o) for o in g.objects(s, ck.availableTo)),
             r.expr(reach) if reach is not None else None, int(r.py(s, ck.nominalRank, 0)),
-            r.text(s, r.RDFS.comment, "en"), r.cited(s),
-            tuple(sorted(r.local(o) for o in g.objects(s, ck.combines))),
-            tuple(sorted(r.local(o) for o in g.objects(s, ck.continues))))
+            r.text(s, r.RDFS.comment, "en"), r.cited(s), r.locals(s, ck.combines), r.locals(s, ck.continues))
     kb.tiers = {p: dict(sorted(ts.items(), key=lambda kv: -kv[1].rank)) for p, ts in kb.tiers.items()}
 
     pledges: dict[str, list] = {}
@@ -350,12 +384,11 @@ def build(g, version: str) -> KB:
         if t not in tier_ids:
             raise CarekbError("rate names a tier that the KB does not define", "kb", r.where(s))
         pid, tid = tier_ids[t]
-        svc = str(r.py(r.one(s, ck.service), ck.serviceId))
-        kb.rates[(pid, svc, tid)] = Rate(Decimal(str(r.one(s, ck.ratePct))), r.cited(s))
+        svc, rate = r.rate(s)
+        kb.rates[(pid, svc, tid)] = rate
     for s in g.subjects(RDF.type, ck.UnitPrice):
-        svc = str(r.py(r.one(s, ck.service), ck.serviceId))
-        kb.prices[(svc, str(r.py(s, ck.regionGrade)))] = UnitPrice(
-            Decimal(str(r.one(s, ck.yenPerUnit))), int(r.py(s, ck.labourSharePct, 0)), r.cited(s))
+        kb.prices[(r.id_of(s, ck.service, ck.serviceId), str(r.py(s, ck.regionGrade)))] = UnitPrice(
+            r.decimal(s, ck.yenPerUnit), int(r.py(s, ck.labourSharePct, 0)), r.cited(s))
     read_old_additions(r, kb)
     read_staff(r, kb)
     return kb
@@ -369,11 +402,11 @@ def read_old_additions(r: _Reader, kb: KB) -> None:
         frac_of = r.one(s, ck.rateFractionOf)
         frac = r.one(s, ck.rateFraction)
         kb.old_tiers[key] = OldTier(
-            key, str(r.py(r.one(s, ck.addition), ck.additionId)), str(r.py(s, ck.tierId)), r.label(s, "ja"),
+            key, r.id_of(s, ck.addition, ck.additionId), str(r.py(s, ck.tierId)), r.label(s, "ja"),
             r.label(s, "en"), _date(r.py(s, ck.validTo)),
             str(r.py(s, ck.requirementId)) if r.is_a(s, "CompositeRequirement") else None,
-            r.local(frac_of) if frac_of is not None else None, Decimal(str(frac)) if frac is not None else None,
-            r.cited(s))
+            r.local(frac_of) if frac_of is not None else None,
+            r.decimal(s, ck.rateFraction) if frac is not None else None, r.cited(s))
     for s in g.subjects(RDF.type, ck.OldAddition):
         aid = str(r.py(s, ck.additionId))
         tiers = tuple(t.key for t in kb.old_tiers.values() if t.addition == aid)
@@ -382,10 +415,7 @@ def read_old_additions(r: _Reader, kb: KB) -> None:
     kb.old_additions = dict(sorted(kb.old_additions.items(), key=lambda kv: kv[1].valid_from or dt.date.min))
     for s in g.subjects(RDF.type, ck.Grant):
         cond = r.one(s, ck.grantCondition)
-        held = tuple(sorted(r.local(o) for o in g.objects(cond, ck.operand))) if cond is not None else ()
-        unknown = [h for h in held if h not in kb.old_tiers]
-        if unknown:
-            raise CarekbError(f"grant condition names {unknown[0]}, not an old-addition tier", "kb", r.where(s))
+        held = r.locals(cond, ck.operand) if cond is not None else ()
         gid = str(r.py(s, ck.grantId))
         kb.grants[gid] = Grant(gid, r.label(s, "ja"), r.label(s, "en"), _date(r.py(s, ck.validFrom)),
                                _date(r.py(s, ck.validTo)), held, r.text(s, ck.satisfiedWhen, "ja"),
@@ -395,13 +425,14 @@ def read_old_additions(r: _Reader, kb: KB) -> None:
         key = str(r.py(of, ck.grantId)) if r.is_a(of, "Grant") else r.local(of)
         if key not in kb.old_tiers and key not in kb.grants:
             raise CarekbError("rate of something that is neither an old-addition tier nor a grant", "kb", r.where(s))
-        svc = str(r.py(r.one(s, ck.service), ck.serviceId))
-        kb.component_rates[(key, svc)] = Rate(Decimal(str(r.one(s, ck.ratePct))), r.cited(s))
-    for tiers in kb.tiers.values():
-        for t in tiers.values():
-            for k in t.combines + t.continues:
-                if k not in kb.old_tiers:
-                    raise CarekbError(f"tier {t.period}/{t.id} names {k}, not an old-addition tier", "kb")
+        svc, rate = r.rate(s)
+        kb.component_rates[(key, svc)] = rate
+    named = [(f"grant {gr.id}", k) for gr in kb.grants.values() for k in gr.held_any]
+    named += [(f"tier {t.period}/{t.id}", k)
+              for ts in kb.tiers.values() for t in ts.values() for k in t.combines + t.continues]
+    for who, k in named:
+        if k not in kb.old_tiers:
+            raise CarekbError(f"{who} names {k}, not an old-addition tier", "kb")
 
 
 def read_staff(r: _Reader, kb: KB) -> None:
@@ -411,31 +442,23 @@ def read_staff(r: _Reader, kb: KB) -> None:
         concepts = []
         for c in g.subjects(SKOS.inScheme, s):
             concepts.append(StaffConcept(
-                str(r.one(c, SKOS.notation)), r.local(s), _pref(r, c, "ja"), _pref(r, c, "en"),
+                str(r.one(c, SKOS.notation)), r.local(s),
+                r.label(c, "ja", SKOS.prefLabel), r.label(c, "en", SKOS.prefLabel),
                 tuple(sorted(str(a) for a in g.objects(c, SKOS.altLabel))), bool(r.py(c, ck.withoutRole, False)),
                 tuple(sorted(str(f) for f in g.objects(c, ck.alsoMatchesField))),
                 bool(r.py(c, ck.openListPlaceholder, False))))
-        with_role = r.one(s, ck.withRoleIn)
         sid = str(r.py(s, ck.schemeId))
         kb.staff_schemes[sid] = StaffScheme(
             sid, str(r.py(s, SKOS.notation, "")), r.label(s, "ja"), r.label(s, "en"), str(r.py(s, ck.matchesField)),
-            str(r.py(with_role, ck.schemeId)) if with_role is not None else None, bool(r.py(s, ck.openList, False)),
-            tuple(sorted(str(r.py(q, ck.requirementId)) for q in g.objects(s, ck.countsFor))),
+            r.id_of(s, ck.withRoleIn, ck.schemeId), bool(r.py(s, ck.openList, False)),
+            r.ids(s, ck.countsFor, ck.requirementId),
             tuple(sorted(concepts, key=lambda c: (c.placeholder, c.label_ja))), r.cited(s))
     kb.staff_schemes = dict(sorted(kb.staff_schemes.items(), key=lambda kv: kv[1].notation))
     rules = list(g.subjects(RDF.type, ck.PriorityStaffRule))
     if len(rules) > 1:
         raise CarekbError(f"expected at most one ck:PriorityStaffRule, found {len(rules)}", "kb")
     for s in rules:
-        schemes = tuple(sorted(str(r.py(x, ck.schemeId)) for x in g.objects(s, ck.anyOfScheme)))
         kb.priority_rule = PriorityRule(
-            str(r.py(s, ck.ruleId)), r.label(s, "ja"), r.label(s, "en"), schemes,
-            Decimal(str(r.one(s, ck.minYearsInCorp))), r.text(s, ck.satisfiedWhen, "ja"),
+            str(r.py(s, ck.ruleId)), r.label(s, "ja"), r.label(s, "en"), r.ids(s, ck.anyOfScheme, ck.schemeId),
+            r.decimal(s, ck.minYearsInCorp), r.text(s, ck.satisfiedWhen, "ja"),
             r.text(s, ck.satisfiedWhen, "en"), r.text(s, r.RDFS.comment, "en"), r.cited(s))
-
-
-def _pref(r: _Reader, s, lang: str) -> str:
-    for o in r.g.objects(s, r.SKOS.prefLabel):
-        if getattr(o, "language", None) == lang:
-            return str(o)
-    return r.label(s, lang)

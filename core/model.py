@@ -132,6 +132,11 @@ class Period:
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
+    def overlaps(self, start: dt.date | None, end: dt.date | None) -> bool:
+        """Whether the days start..end (None: unbounded) share a day with this period."""
+        return ((start is None or self.valid_to is None or start <= self.valid_to)
+                and (end is None or self.valid_from <= end))
+
 
 @dataclass(frozen=True)
 class Service:
@@ -201,7 +206,7 @@ class Grant:
     cited: Cited
 
     def overlaps(self, period: Period) -> bool:
-        return self.valid_from <= (period.valid_to or self.valid_to) and period.valid_from <= self.valid_to
+        return period.overlaps(self.valid_from, self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -237,8 +242,8 @@ class PriorityRule:
     label_en: str
     schemes: tuple[str, ...]
     min_years: Decimal
-    text_ja: str
-    text_en: str
+    satisfied_when_ja: str
+    satisfied_when_en: str
     note: str
     cited: Cited
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 CK = "https://w3id.org/carekb/vocab#"
 SERVICE_NS = "https://w3id.org/carekb/shogai/service/"
 OFFICE_NS = "https://w3id.org/carekb/office/"
 
 
 def office_iri(office) -> str:
-    from urllib.parse import quote
-
     return OFFICE_NS + quote(office.id or office.name or office.source, safe="")
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import CarekbError
 from .model import KB, Period
-from .roster import parse_staff, top_wage, wage_threshold
+from .roster import MAX_WAGE, parse_staff, top_wage, wage_threshold
 
 MAX_PROFILE_BYTES = 5_000_000
 HISTORY_TIERS = {"shogu": (1, 2, 3), "tokutei": (1, 2)}
@@ -22,6 +23,16 @@ TOP_KEYS = ("version", "office", "as_of", "history", "met", "top_annual_wage", "
 OFFICE_KEYS = ("id", "name", "service", "employees", "single_office_corp", "region", "monthly_units")
 REGION_GRADES = ("1級地", "2級地", "3級地", "4級地", "5級地", "6級地", "7級地", "その他")
 
+
+# The Turtle form of a profile: profile key -> property of ck:Office (ontology/vocab.ttl).
+TURTLE_PROPERTIES = {
+    "office.service": "service", "office.id": "officeId", "office.employees": "employees",
+    "office.single_office_corp": "singleOfficeCorp", "office.region": "region", "office.monthly_units": "monthlyUnits",
+    "as_of": "asOf", "history.shogu": "historyShogu", "history.tokutei": "historyTokutei",
+    "history.baseup": "historyBaseup", "met": "met", "top_annual_wage": "topAnnualWage", "workplace": "workplaceItem",
+    "collab_corp": "collabCorp", "pledged": "pledged", "effort": "effort",
+}
+LIST_KEYS = ("met", "workplace", "pledged")
 
 FACT_ATTRIBUTES = {  # ck:field name -> Office attribute
     "history.shogu": "shogu", "history.tokutei": "tokutei", "history.baseup": "baseup",
@@ -179,8 +190,6 @@ def turtle_profile(text: str, source: str) -> dict:
     import rdflib
     from rdflib.namespace import RDF, RDFS
 
-    import logging
-
     import pyoxigraph as ox
 
     ck = rdflib.Namespace("https://w3id.org/carekb/vocab#")
@@ -218,22 +227,21 @@ def turtle_profile(text: str, source: str) -> dict:
 
     one(ck.service)  # at most one
     svc = g.value(o, ck.service)
-    office = {"service": str(svc).rsplit("/", 1)[-1] if isinstance(svc, rdflib.URIRef) else (svc and str(svc))}
-    for key, prop in (("id", ck.officeId), ("name", RDFS.label), ("employees", ck.employees),
-                      ("single_office_corp", ck.singleOfficeCorp), ("region", ck.region), ("monthly_units", ck.monthlyUnits)):
-        if one(prop) is not None:
-            office[key] = one(prop)
-    data: dict = {"version": 1, "office": office}
-    history = {k: one(p) for k, p in (("shogu", ck.historyShogu), ("tokutei", ck.historyTokutei), ("baseup", ck.historyBaseup))
-               if one(p) is not None}
-    if history:
-        data["history"] = {k: ("none" if v == 0 else v) for k, v in history.items()}
-    for key, prop in (("as_of", ck.asOf), ("top_annual_wage", ck.topAnnualWage), ("collab_corp", ck.collabCorp)):
-        if one(prop) is not None:
-            data[key] = one(prop)
-    for key, prop in (("met", ck.met), ("workplace", ck.workplaceItem), ("pledged", ck.pledged)):
-        if many(prop):
-            data[key] = many(prop)
+    data: dict = {"version": 1, "office": {
+        "service": str(svc).rsplit("/", 1)[-1] if isinstance(svc, rdflib.URIRef) else (svc and str(svc))}}
+    name = one(RDFS.label)
+    if name is not None:
+        data["office"]["name"] = name
+    for key, local in TURTLE_PROPERTIES.items():
+        if key in ("office.service", "effort"):
+            continue
+        value = many(ck[local]) if key in LIST_KEYS else one(ck[local])
+        if value is None or value == []:
+            continue
+        group, _, field = key.rpartition(".")
+        if group == "history" and value == 0:
+            value = "none"
+        (data.setdefault(group, {}) if group else data)[field] = value
     efforts = {str(g.value(b, ck.action)): g.value(b, ck.cost).toPython() for b in g.objects(o, ck.effort)}
     if efforts:
         data["effort"] = efforts
@@ -366,7 +374,7 @@ def check(data: dict, lines: dict, source: str, kb: KB) -> Office:
                 c.err(f"unknown requirement '{m}' (see `carekb requirements`)", data, "met", "met")
         kw["met"] = frozenset(met)
     if data.get("top_annual_wage") is not None:
-        kw["top_annual_wage"] = c.int_(data, "top_annual_wage", "top_annual_wage", 0, 1_000_000_000)
+        kw["top_annual_wage"] = c.int_(data, "top_annual_wage", "top_annual_wage", 0, MAX_WAGE)
     if "workplace" in data:
         items = data["workplace"] or []
         if not isinstance(items, list):
@@ -460,6 +468,15 @@ def coverage(kb: KB) -> str:
     return "; ".join(parts)
 
 
+def check_effort_items(actions, kb: KB, period: Period, source: str, where) -> None:
+    """workplace.N must name an item of the period's list (numbers differ between R6 and R7+);
+    `where(action)` names the place of an action in the input."""
+    items = kb.items[period.item_list]
+    for action in actions:
+        if action.startswith("workplace.") and int(action.split(".")[1]) not in items:
+            raise CarekbError(f"{action} is not in the {period.id} item list (1–{max(items)})", source, where(action))
+
+
 def bind(office: Office, kb: KB, as_of: dt.date | None = None) -> tuple[Office, Period]:
     """Fix the as-of date (argument, else profile, else today) and check what depends on its period."""
     day = as_of or office.as_of or dt.date.today()
@@ -469,10 +486,7 @@ def bind(office: Office, kb: KB, as_of: dt.date | None = None) -> tuple[Office, 
     if bad:
         raise CarekbError(f"item {bad[0]} is not in the {period.id} list (1–{max(items)}: see `carekb requirements "
                           f"--period {period.id}`)", office.source, "workplace")
-    for action, _ in office.effort:
-        if action.startswith("workplace.") and int(action.split(".")[1]) not in items:
-            raise CarekbError(f"{action} is not in the {period.id} item list (1–{max(items)})", office.source,
-                              f"effort.{action}")
+    check_effort_items([a for a, _ in office.effort], kb, period, office.source, lambda a: f"effort.{a}")
     svc = kb.services[office.service]
     if not kb.tiers_for(period.id, office.service):
         raise CarekbError(f"{svc.label_ja} ({svc.id}) has no tier of this addition in period {period.id}"

@@ -8,7 +8,7 @@ rules and rates.  The figures are those of the JSON result (solver/report.py `to
 
 from __future__ import annotations
 
-from .office_rdf import CK, office_graph, office_iri
+from .office_rdf import CK, SERVICE_NS, office_graph, office_iri
 
 SHOGAI = "https://w3id.org/carekb/shogai/"
 EVALUATION_NS = "https://w3id.org/carekb/evaluation/"
@@ -55,20 +55,20 @@ def results_graph(evaluations, graph=None):
         g.add((e, ck.evaluates, office))
         g.add((e, ck.asOf, Literal(o.as_of.isoformat(), datatype=XSD.date)))
         g.add((e, ck.rulePeriod, URIRef(period_iri(period.id))))
-        g.add((e, ck.service, URIRef(f"{SHOGAI}service/{o.service}")))
+        g.add((e, ck.service, URIRef(SERVICE_NS + o.service)))
         g.add((e, ck.kbVersion, Literal(ev.kb.version)))
         g.add((e, ck.pledgesCounted, Literal(ev.use_pledges)))
         if ev.highest:
             g.add((e, ck.highestTier, URIRef(tier_iri(period.id, ev.highest))))
+            rate = ev.results[ev.highest].rate
+            if rate is not None:
+                g.add((e, ck.currentRatePct, Literal(str(rate.pct), datatype=XSD.decimal)))
         for t in ev.attainable:
             g.add((e, ck.attainableTier, URIRef(tier_iri(period.id, t))))
-        if data["rate_pct"] is not None:
-            g.add((e, ck.currentRatePct, Literal(str(ev.results[ev.highest].rate.pct), datatype=XSD.decimal)))
         if data["yen_per_month"] is not None:
             g.add((e, ck.yenPerMonth, Literal(data["yen_per_month"], datatype=XSD.integer)))
-        pledges = {p.id for p in ev.kb.pledges.get(period.id, ())}
         if ev.use_pledges:
-            for p in sorted(o.pledged & pledges):
+            for p in sorted(o.pledged & {x.id for x in ev.kb.pledges.get(period.id, ())}):
                 g.add((e, ck.pledgeUsed, URIRef(action_iri(f"pledge.{p}", period))))
         items = ev.kb.items.get(period.item_list, {})
         for m in sorted(o.met):

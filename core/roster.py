@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .errors import CarekbError
-from .model import KB, StaffConcept
+from .model import KB, DerivedFact, StaffConcept
 
 STAFF_KEYS = ("name", "role", "qualifications", "years_in_corp", "annual_wage_after", "annual_wage_before")
 REQUIRED = ("role", "years_in_corp", "annual_wage_after")
@@ -23,6 +23,7 @@ OTHER_ROLE_NAMES = ("other", "その他", "その他の職種")
 SEPARATORS = re.compile(r"[；;、,，]")
 MAX_WAGE = 1_000_000_000
 MAX_YEARS = 80
+WAGE_REQUIREMENT = "cp4"                 # the requirement a roster decides: its schemes count for it
 
 
 @dataclass(frozen=True)
@@ -165,12 +166,17 @@ def scheme_for(kb: KB, requirement: str) -> str | None:
     return next((s.id for s in kb.staff_schemes.values() if requirement in s.counts_for), None)
 
 
-def wage_threshold(kb: KB, period_id: str, requirement: str = "cp4") -> int | None:
-    """The period's annual-wage threshold for a requirement, read from its derived fact on top_annual_wage."""
+def fact_threshold(d: DerivedFact) -> int | None:
+    """The yen of a derived fact that tests the wage (top_annual_wage ≥ yen); None for any other fact."""
+    c = d.condition
+    return int(c[3]) if c[:3] == ("field", "top_annual_wage", "ge") else None
+
+
+def wage_threshold(kb: KB, period_id: str) -> int | None:
+    """The period's annual-wage threshold for cp4, read from its derived fact on top_annual_wage."""
     for d in kb.derived.get(period_id, ()):
-        c = d.condition
-        if d.requirement == requirement and c[0] == "field" and c[1] == "top_annual_wage" and c[2] == "ge":
-            return int(c[3])
+        if d.requirement == WAGE_REQUIREMENT and fact_threshold(d) is not None:
+            return fact_threshold(d)
     return None
 
 
@@ -181,10 +187,10 @@ class WageCandidate:
     short_by: int = 0     # yen below the threshold (status short)
 
 
-def wage_candidates(kb: KB, staff, threshold: int | None, requirement: str = "cp4") -> list[WageCandidate]:
-    """The members who count for the requirement, best first: those at or above the threshold, then
+def wage_candidates(kb: KB, staff, threshold: int | None) -> list[WageCandidate]:
+    """The members who count for cp4, best first: those at or above the threshold, then
     the nearest below it; those already at the threshold before the improvement are excluded."""
-    scheme = scheme_for(kb, requirement)
+    scheme = scheme_for(kb, WAGE_REQUIREMENT)
     out = []
     for m in staff:
         if scheme is None or not in_scheme(kb, m, scheme):

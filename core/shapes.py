@@ -8,21 +8,15 @@ profile's text shows it, the line — never the raw report graph.  The messages 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import CarekbError
-from .kbload import kb_files, parse_graph, shape_files
+from .kbload import CK, kb_files, parse_graph, shape_files
+from .profile import TURTLE_PROPERTIES
 
-CK = "https://w3id.org/carekb/vocab#"
 # the profile key of each office property (the inverse of office_rdf / profile.turtle_profile)
-PROFILE_KEYS = {
-    "service": "office.service", "officeId": "office.id", "employees": "office.employees",
-    "singleOfficeCorp": "office.single_office_corp", "region": "office.region", "monthlyUnits": "office.monthly_units",
-    "asOf": "as_of", "historyShogu": "history.shogu", "historyTokutei": "history.tokutei",
-    "historyBaseup": "history.baseup", "met": "met", "topAnnualWage": "top_annual_wage", "workplaceItem": "workplace",
-    "collabCorp": "collab_corp", "pledged": "pledged", "effort": "effort",
-}
+PROFILE_KEYS = {prop: key for key, prop in TURTLE_PROPERTIES.items()}  # ck:Office property -> profile key
 # (ja, en) for each constraint component, filled from the shape's parameters
 TEMPLATES = {  # in the order violations of one value are shown: the most basic first
     "DatatypeConstraintComponent": ("型 {datatype} の値が必要です", "must be of type {datatype}"),
@@ -55,19 +49,9 @@ class Violation:
             msg += f" (値: {self.value})" if lang == "ja" else f" (value: {self.value})"
         return f"{where}: {msg}"
 
-    # the dict form used by `carekb validate --kb --format json` and older callers
-    def as_dict(self) -> dict:
-        return {"focus": self.focus, "path": self.path, "value": self.value, "message": self.message_en,
-                "message_ja": self.message_ja, "line": self.line}
-
 
 def shapes_graph():
-    import rdflib
-
-    g = rdflib.Graph()
-    for f in shape_files():
-        g.parse(f, format="turtle")
-    return g
+    return parse_graph(shape_files())
 
 
 def _short(g, node) -> str:
@@ -89,30 +73,27 @@ def _value_text(g, value) -> str:
     return str(value)
 
 
-def _messages(report, r, shapes) -> tuple[str, str]:
+def _messages(report, r, shapes, component: str) -> tuple[str, str]:
     """(ja, en): the shape's own message split at ' / ', else a sentence from the constraint."""
+    from rdflib.collection import Collection
     from rdflib.namespace import SH
 
+    shape = report.value(r, SH.sourceShape)
     msgs = sorted({str(m) for m in report.objects(r, SH.resultMessage)})
-    own = [str(m) for m in shapes.objects(report.value(r, SH.sourceShape), SH.message)] if shapes is not None else []
-    for m in own + msgs:
+    for m in [str(m) for m in shapes.objects(shape, SH.message)] + msgs:
         if " / " in m:
             ja, en = m.split(" / ", 1)
             return ja.strip(), en.strip()
-    component = str(report.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
-    if component in TEMPLATES and shapes is not None:
-        shape = report.value(r, SH.sourceShape)
+    if component in TEMPLATES:
         params = {}
         for p, o in shapes.predicate_objects(shape):
             key = str(p).rsplit("#", 1)[-1]
             if key == "in":
-                from rdflib.collection import Collection
                 params["in"] = ", ".join(str(x) for x in Collection(shapes, o))
             else:
                 params[key] = _short(shapes, o) if not hasattr(o, "toPython") or key in ("datatype", "class") else str(o)
         try:
-            ja, en = (t.format(**params) for t in TEMPLATES[component])
-            return ja, en
+            return tuple(t.format(**params) for t in TEMPLATES[component])
         except KeyError:
             pass
     text = " / ".join(msgs) or component
@@ -132,15 +113,15 @@ def run(data_graph, office_iris: dict | None = None) -> list[Violation]:
     out = set()
     for r in report.subjects(SH.resultSeverity, SH.Violation):
         focus, path, value = report.value(r, SH.focusNode), report.value(r, SH.resultPath), report.value(r, SH.value)
-        ja, en = _messages(report, r, shapes)
         component = str(report.value(r, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
+        ja, en = _messages(report, r, shapes, component)
         rank = list(TEMPLATES).index(component) if component in TEMPLATES else len(TEMPLATES)
-        is_office = office_iris is not None and str(focus) in office_iris
-        if is_office:
-            local = str(path).rsplit("#", 1)[-1] if path is not None else ""
-            focus_text, path_text = office_iris[str(focus)], PROFILE_KEYS.get(local, _short(data_graph, path) if path else "")
+        path_text = _short(data_graph, path) if path is not None else ""
+        if office_iris is not None and str(focus) in office_iris:
+            focus_text = office_iris[str(focus)]
+            path_text = PROFILE_KEYS.get(str(path).rsplit("#", 1)[-1], path_text) if path is not None else ""
         else:
-            focus_text, path_text = _short(data_graph, focus), _short(data_graph, path) if path is not None else ""
+            focus_text = _short(data_graph, focus)
         out.add(Violation(focus_text, path_text, _value_text(data_graph, value), ja, en, rank=rank))
     return sorted(out, key=lambda v: (v.focus, v.path, v.rank, v.message_en))
 
@@ -149,7 +130,7 @@ def validate_kb() -> list[Violation]:
     return run(parse_graph(kb_files()))
 
 
-def profile_violations(kb, office) -> list[Violation]:
+def profile_violations(office) -> list[Violation]:
     """The profile's violations of the office shapes: for Turtle its own graph (where datatypes and
     repeated values matter), for YAML/JSON the RDF form of the checked profile; with source lines."""
     import rdflib
@@ -169,15 +150,8 @@ def profile_violations(kb, office) -> list[Violation]:
     for v in run(g, {iri: "office" for iri in offices}):
         if v.focus == "office" and (v.path, v.value) not in seen:  # the most basic violation of each value
             seen.add((v.path, v.value))
-            found.append(_with_line(v, source))
+            found.append(replace(v, line=profile_line(source, v.path)))
     return found
-
-
-def _with_line(v: Violation, source: Path) -> Violation:
-    from dataclasses import replace
-
-    line = profile_line(source, v.path)
-    return replace(v, line=line) if line else v
 
 
 def profile_line(source: Path, key: str) -> int | None:
@@ -207,9 +181,9 @@ def profile_line(source: Path, key: str) -> int | None:
     return lines.get((id(node), parts[-1])) if isinstance(node, dict) else None
 
 
-def validate_office(kb, office, lang: str = "ja") -> None:
+def validate_office(office, lang: str = "ja") -> None:
     """Raise CarekbError naming the profile, the key and its line when the profile violates a shape."""
-    bad = profile_violations(kb, office)
+    bad = profile_violations(office)
     if bad:
         shown = "; ".join(v.text(lang) for v in bad[:3])
         more = (f"（ほか {len(bad) - 3} 件）" if lang == "ja" else f" (and {len(bad) - 3} more)") if len(bad) > 3 else ""

@@ -24,12 +24,38 @@ MAX_QUERY_BYTES = 1_000_000          # a hand-written query is a few kB; a megab
 DEFAULT_MAX_ROWS = 10_000
 MAX_RESPONSE_BYTES = 512_000_000     # whole-graph CONSTRUCT of the KB is ~10 MB; this only stops a runaway
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 
 class Triples(str):
     """N-Triples text of a CONSTRUCT/DESCRIBE answer; `truncated` tells whether the cap cut it."""
 
     truncated: bool = False
+
+
+def _triples(lines: list[str], truncated: bool) -> Triples:
+    out = Triples("\n".join(lines) + ("\n" if lines else ""))
+    out.truncated = truncated
+    return out
+
+
+def _bindings(head: dict, rows: list[dict], truncated: bool) -> dict:
+    out = {"head": head, "results": {"bindings": rows}}
+    if truncated:
+        out["truncated"] = True
+    return out
+
+
+def query_kind(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT, DESCRIBE or UPDATE, from the first keyword after the prologue."""
+    body = re.sub(r"<[^<>\s]*>", "<>", text)  # IRIs first: they may contain '#'
+    body = re.sub(r"(?m)#.*$", " ", body)
+    body = re.sub(r"(?is)\b(PREFIX\s+[\w.-]*:\s*<>|BASE\s*<>)", " ", body)
+    m = re.search(r"[A-Za-z]+", body)
+    word = m.group().upper() if m else ""
+    if word in UPDATE_WORDS:
+        return "UPDATE"
+    return word if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
 
 
 def _strip_literals(text: str) -> str:
@@ -42,8 +68,6 @@ def _strip_literals(text: str) -> str:
 
 def check_query(text: str, source: str) -> None:
     """Refuse what a read-only analyst query must never do, before any store sees it."""
-    from .store import refuse_updates
-
     if len(text) > MAX_QUERY_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
         raise CarekbError(f"query too large ({len(text.encode('utf-8', 'surrogatepass')):,} bytes; at most "
                           f"{MAX_QUERY_BYTES:,})", source)
@@ -51,7 +75,8 @@ def check_query(text: str, source: str) -> None:
         raise CarekbError("binary data (NUL bytes) in the query, not SPARQL text", source)
     if not text.strip():
         raise CarekbError("empty query", source)
-    refuse_updates(text, source)
+    if query_kind(text) == "UPDATE":
+        raise CarekbError("SPARQL updates are refused: carekb's stores are read-only (edit kb/*.ttl instead)", source)
     # SERVICE makes the store fetch a URL of the query's choosing (pyoxigraph has an HTTP client)
     if re.search(r"(?<![\w:?$])SERVICE(?![\w:-])", _strip_literals(text), flags=re.I):
         raise CarekbError("SERVICE (federated queries) is refused: carekb queries only its own graph", source)
@@ -91,9 +116,7 @@ def read_local(result, max_rows: int | None):
                 truncated = True
                 break
             lines.append(f"{t} .")
-        out = Triples("\n".join(lines) + ("\n" if lines else ""))
-        out.truncated = truncated
-        return out
+        return _triples(lines, truncated)
     names = [v.value for v in result.variables]
     rows = []
     for sol in result:
@@ -101,10 +124,7 @@ def read_local(result, max_rows: int | None):
             truncated = True
             break
         rows.append({n: term_json(sol[n]) for n in names if sol[n] is not None})
-    out = {"head": {"vars": names}, "results": {"bindings": rows}}
-    if truncated:
-        out["truncated"] = True
-    return out
+    return _bindings({"vars": names}, rows, truncated)
 
 
 def in_child(fn, timeout: float, source: str):
@@ -202,9 +222,7 @@ def _remote_triples(resp, max_rows, deadline, url) -> Triples:
             break
     if not truncated and buf.strip():
         lines.append(buf)
-    out = Triples("\n".join(lines) + ("\n" if lines else ""))
-    out.truncated = truncated
-    return out
+    return _triples(lines, truncated)
 
 
 _BINDINGS = re.compile(r'"bindings"\s*:\s*\[')
@@ -226,12 +244,11 @@ def _remote_json(resp, max_rows, deadline, url) -> dict:
             return json.loads(buf)
         except ValueError:
             raise bad from None
-    prefix, pos, rows, truncated, done = buf[:m.end()], m.end(), [], False, False
-    while not done:
+    prefix, pos, rows, truncated = buf[:m.end()], m.end(), [], False
+    while True:
         while pos < len(buf) and buf[pos] in " \t\r\n,":
             pos += 1
         if pos < len(buf) and buf[pos] == "]":
-            done = True
             break
         if max_rows is not None and len(rows) >= max_rows and pos < len(buf):
             truncated = True
@@ -249,7 +266,6 @@ def _remote_json(resp, max_rows, deadline, url) -> dict:
             raise bad
         rows.append(row)
         pos = end
-    head = None
     if not truncated:  # the document with its bindings emptied: gives head, and checks the whole shape
         try:
             head = json.loads(prefix + buf[pos:] + "".join(chunks))["head"]
@@ -263,7 +279,4 @@ def _remote_json(resp, max_rows, deadline, url) -> dict:
             head = None
     if not isinstance(head, dict):
         head = {"vars": sorted({k for r in rows for k in r})}
-    out = {"head": head, "results": {"bindings": rows}}
-    if truncated:
-        out["truncated"] = True
-    return out
+    return _bindings(head, rows, truncated)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CarekbError
+from .sparql_safety import check_query, in_child, query_kind, read_local, read_remote
 
 PREFIXES = {
     "ck": "https://w3id.org/carekb/vocab#",
@@ -41,7 +42,6 @@ PREFIXES = {
     "dcterms": "http://purl.org/dc/terms/",
     "owl": "http://www.w3.org/2002/07/owl#",
 }
-UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 DEFAULT_TIMEOUT_S = 30
 
 
@@ -85,11 +85,9 @@ def oxigraph_store(ds: Dataset):
 
 def rdflib_graph(ds: Dataset):
     """The same graph in rdflib (slower; used to cross-check the embedded store)."""
-    import rdflib
+    from .kbload import parse_graph
 
-    g = rdflib.Graph()
-    for f in ds.files:
-        g.parse(f, format="turtle")
+    g = parse_graph(ds.files)
     if ds.results_nt:
         g.parse(data=ds.results_nt.decode(), format="nt")
     return g
@@ -109,7 +107,7 @@ def serialize(store, fmt: str) -> bytes:
         g.parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode(), format="nt")
         for k, v in PREFIXES.items():
             g.bind(k, v)
-        return g.serialize(format="json-ld", context={k: v for k, v in PREFIXES.items()}, indent=1,
+        return g.serialize(format="json-ld", context=dict(PREFIXES), indent=1,
                            encoding="utf-8")
     rdf_format = getattr(ox.RdfFormat, EXPORT_FORMATS[fmt])
     if fmt == "nq":
@@ -120,23 +118,6 @@ def serialize(store, fmt: str) -> bytes:
 
 
 # --------------------------------------------------------------------------- queries
-
-def query_kind(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT, DESCRIBE or UPDATE, from the first keyword after the prologue."""
-    body = re.sub(r"<[^<>\s]*>", "<>", text)  # IRIs first: they may contain '#'
-    body = re.sub(r"(?m)#.*$", " ", body)
-    body = re.sub(r"(?is)\b(PREFIX\s+[\w.-]*:\s*<>|BASE\s*<>)", " ", body)
-    m = re.search(r"[A-Za-z]+", body)
-    word = m.group().upper() if m else ""
-    if word in UPDATE_WORDS:
-        return "UPDATE"
-    return word if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
-
-
-def refuse_updates(text: str, source: str) -> None:
-    if query_kind(text) == "UPDATE":
-        raise CarekbError("SPARQL updates are refused: carekb's stores are read-only (edit kb/*.ttl instead)", source)
-
 
 def _position(message: str, text: str) -> str:
     """'line L, column C: <the line>' from pyoxigraph's 'error at L:C: ...'."""
@@ -161,8 +142,6 @@ def query_store(store, text: str, source: str = "<query>", max_rows: int | None 
 
     At most max_rows rows are read (the dict then says "truncated": true); with a timeout the query
     runs in a child process that is killed when time runs out (see carekb.sparql_safety)."""
-    from .sparql_safety import check_query, in_child
-
     check_query(text, source)
     if timeout is None:
         return _run_local(store, text, source, max_rows)
@@ -170,8 +149,6 @@ def query_store(store, text: str, source: str = "<query>", max_rows: int | None 
 
 
 def _run_local(store, text: str, source: str, max_rows: int | None):
-    from .sparql_safety import read_local
-
     try:
         return read_local(store.query(text), max_rows)
     except SyntaxError as e:
@@ -199,16 +176,19 @@ def query_endpoint(url: str, text: str, source: str = "<query>", timeout: float 
 
     The answer is read incrementally and reading stops after max_rows rows ("truncated": true) or
     when `timeout` seconds have passed in all."""
+    import http.client
     import time
     import urllib.error
     import urllib.parse
     import urllib.request
 
-    from .sparql_safety import check_query, read_remote
-
     check_query(text, source)
     if not re.match(r"https?://", url):
         raise CarekbError("the endpoint must be an http:// or https:// URL", "--endpoint", url)
+    try:
+        _ = urllib.parse.urlsplit(url).port  # raises ValueError on a malformed host or port
+    except ValueError as e:
+        raise CarekbError(f"not a valid URL: {e}", "--endpoint", url) from None
     graph = query_kind(text) in ("CONSTRUCT", "DESCRIBE")
     accept = "application/n-triples" if graph else "application/sparql-results+json"
     req = urllib.request.Request(url, data=urllib.parse.urlencode({"query": text}).encode(), method="POST",
@@ -226,6 +206,10 @@ def query_endpoint(url: str, text: str, source: str = "<query>", timeout: float 
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         raise CarekbError(f"cannot reach the endpoint: {reason}", "--endpoint", url) from None
+    except http.client.InvalidURL as e:
+        raise CarekbError(f"not a valid URL: {e}", "--endpoint", url) from None
+    except http.client.HTTPException as e:
+        raise CarekbError(f"the endpoint broke off its answer ({type(e).__name__})", "--endpoint", url) from None
 
 
 def kb_from_endpoint(url: str, timeout: float = DEFAULT_TIMEOUT_S):
@@ -334,8 +318,7 @@ def named_query(name: str) -> NamedQuery:
 def sparql_term(value: str, ptype: str, name: str) -> str:
     """A parameter value as one SPARQL term, validated: it can never change the query's structure."""
     if ptype == "string":
-        esc = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        return f'"{esc}"'
+        return f'"{_escaped(value)}"'
     if not PARAM_TYPES[ptype].fullmatch(value):
         raise CarekbError(f"{value!r} is not a valid {ptype}", "--param", name)
     if ptype in ("integer", "boolean"):
@@ -388,6 +371,11 @@ def term_text(t: dict | None, short: bool = True) -> str:
     return t["value"]
 
 
+def _escaped(text: str) -> str:
+    """Text for inside a "…" SPARQL or N-Triples literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
 def nt_term(t: dict | None) -> str:
     """A term in N-Triples/Turtle syntax (SPARQL TSV results)."""
     if t is None:
@@ -396,7 +384,7 @@ def nt_term(t: dict | None) -> str:
         return f"<{t['value']}>"
     if t["type"] == "bnode":
         return f"_:{t['value']}"
-    v = t["value"].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    v = _escaped(t["value"])
     if "xml:lang" in t:
         return f'"{v}"@{t["xml:lang"]}'
     dtype = t.get("datatype")
@@ -508,6 +496,15 @@ def start_server(location: Path, host: str, port: int, timeout_s: int = DEFAULT_
     cmd = [oxigraph_binary(), "serve-read-only", "--location", str(location), "--bind", bind,
            "--timeout-s", str(timeout_s)]
     return subprocess.Popen(cmd, **popen)
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now (for a server started right after)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_ready(url: str, proc, seconds: float = 30.0) -> None:

@@ -173,8 +173,9 @@ def csv_bytes(headers: list[str], rows: list[list], encoding: str = "utf-8-sig",
 def xlsx_bytes(sheets: dict[str, tuple[list[str], list[list]]]) -> bytes:
     """A workbook (one sheet per entry, bold frozen header, fitted column widths) as bytes.
 
-    Written directly as SpreadsheetML: openpyxl without lxml needs ~10 µs a cell, which is most of a
-    10,000-office batch (3 million cells). Strings always stay text (never formulas).
+    Written directly as SpreadsheetML: openpyxl's write-only mode needs ~9 µs a cell with or without
+    lxml (29–34 s for the 3.4 million cells of a 10,000-office batch, against ~4 s here). Strings
+    always stay text (never formulas).
     """
     import zipfile
 
@@ -190,15 +191,14 @@ def xlsx_bytes(sheets: dict[str, tuple[list[str], list[list]]]) -> bytes:
     parts["xl/workbook.xml"] = (f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
                                 + "".join(f'<sheet name="{nm}" sheetId="{i}" r:id="rId{i}"/>' for i, nm in enumerate(names, 1))
                                 + "</sheets></workbook>")
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     parts["xl/_rels/workbook.xml.rels"] = (
-        f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        + "".join(f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
-        + f'<Relationship Id="rId{n + 1}" Type="{rel}/styles" Target="styles.xml"/>'
-        + f'<Relationship Id="rId{n + 2}" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        f'{_XML}<Relationships xmlns="{_PKG_REL}">'
+        + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
+        + f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
+        + f'<Relationship Id="rId{n + 2}" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
     parts["xl/styles.xml"] = _STYLES
-    parts["_rels/.rels"] = (f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    parts["_rels/.rels"] = (f'{_XML}<Relationships xmlns="{_PKG_REL}">'
+                            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
     ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     parts["[Content_Types].xml"] = (
         f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -219,6 +219,7 @@ def xlsx_bytes(sheets: dict[str, tuple[list[str], list[list]]]) -> bytes:
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _STYLES = (f'{_XML}<styleSheet xmlns="{_MAIN}">'
            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'

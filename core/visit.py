@@ -35,7 +35,7 @@ def check_visit(data, gd: Guidance, source: str, lines: dict | None = None) -> d
     lines = lines or {}
 
     def where(k):
-        ln = lines.get((id(data), k)) if isinstance(lines, dict) else None
+        ln = lines.get((id(data), k))
         return f"{k} (line {ln})" if ln else k
 
     if not isinstance(data, dict):
@@ -96,15 +96,14 @@ def _holds(t: Test, req: dict, values: dict) -> bool:
         return v is True
     if t.op == "not-empty":
         return bool(v)
-    raise CarekbError(f"unknown operator '{t.op}' in the KB")
+    raise CarekbError(f"unknown operator '{t.op}'", "kb/guidance", t.field)
 
 
 def _fmt(template: str, req: dict, values: dict, gd: Guidance, lang: str) -> str:
     subs = {}
     for k, v in req.items():
         if isinstance(v, list):
-            v = "、".join(gd.symptom_labels.get(x, {}).get(lang, x) for x in v) if lang == "ja" else ", ".join(
-                gd.symptom_labels.get(x, {}).get("en", x) for x in v)
+            v = ("、" if lang == "ja" else ", ").join(gd.symptom_labels.get(x, {}).get(lang, x) for x in v)
         subs[k] = v
     for k, v in values.items():
         subs[k] = f"{v:g}"
@@ -114,17 +113,17 @@ def _fmt(template: str, req: dict, values: dict, gd: Guidance, lang: str) -> str
     return out
 
 
-def _entry(r: Rule, text: str, gd: Guidance) -> dict:
-    items = {i.id: i for i in gd.items}
+def _entry(r: Rule, text: str, gd: Guidance, items: dict) -> dict:
     return {"id": r.key, "text": text, "items": list(r.implements),
-            "source": "; ".join(f"{gd.document.get('source', 'seed 000')} §{items[i].subsection or items[i].section} {i}"
+            "source": "; ".join(f"{gd.document.get('source', '')} §{items[i].subsection or items[i].section} {i}".lstrip()
                                 for i in r.implements if i in items)}
 
 
 def evaluate(req: dict, gd: Guidance, overrides: dict | None = None, lang: str = "ja") -> dict:
     values = {k: a.value for k, a in gd.assumptions.items()}
     values.update(overrides or {})
-    reasons = [_entry(r, _fmt(r.reason[lang], req, values, gd, lang), gd)
+    items = {i.id: i for i in gd.items}
+    reasons = [_entry(r, _fmt(r.reason[lang], req, values, gd, lang), gd, items)
                for r in gd.refusals if r.test and _holds(r.test, req, values)]
     conditions = []
     if not reasons:
@@ -133,7 +132,7 @@ def evaluate(req: dict, gd: Guidance, overrides: dict | None = None, lang: str =
                 continue
             if c.unless and _holds(c.unless, req, values):
                 continue
-            conditions.append(_entry(c, c.label[lang], gd))
+            conditions.append(_entry(c, c.label[lang], gd, items))
     return {"decision": "refuse" if reasons else "admit", "reasons": reasons, "conditions": conditions,
             "assumptions": [{"id": k, "value": values[k], "unit": a.unit, "confidence": a.confidence,
                              "overridden": k in (overrides or {}), "note": a.note} for k, a in gd.assumptions.items()],

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from carekb.errors import CarekbError
 
-from .gap import TierResult, _have, action_key
+from .gap import TierResult, action_key, rate_of
 from .rules import Context
 
 
@@ -24,15 +24,14 @@ class Model:
 
         self.c = constraint
         self.ctx, self.kb, self.cost_of = ctx, ctx.kb, cost_of
-        self.have = _have(ctx.office, ctx.use_pledges)
+        self.have = ctx.have()
         self.items = ctx.office.workplace
         self.list = self.kb.items[ctx.period.item_list]
         self.vars: dict[str, tuple] = {}        # name -> domain
         self.weights: dict[str, int] = {}       # decision variable -> effort per unit
-        self.constraints: list[tuple] = []      # (function, variables)
+        self.defs: list[tuple] = []             # (node, predicate(exceptions, *values), variables), children first
         self.rules: dict[str, str] = {}         # rule id -> node variable
-        self.n = 0
-        self.exceptions = tuple(e for e in self.kb.exceptions if ctx.holds(e.condition))
+        self.exceptions = ctx.exceptions()
         self.special = self._special_items()
         self.classes = self._count_classes()
 
@@ -55,34 +54,12 @@ class Model:
             self.weights[name] = weight
         return name
 
-    def node(self) -> str:
-        self.n += 1
-        name = f"n{self.n}"
-        self.vars[name] = (0, 1)
-        return name
-
     # ------------------------------------------------------------------ the rule tree
     def build(self, e: tuple):
         """A variable name, or a constant bool, that is true exactly when `e` holds."""
         kind, ctx, kb = e[0], self.ctx, self.kb
         if kind in ("all", "any"):
-            parts = [self.build(x) for x in e[1]]
-            if kind == "all":
-                if any(p is False for p in parts):
-                    return False
-                parts = [p for p in parts if p is not True]
-                if not parts:
-                    return True
-            else:
-                if any(p is True for p in parts):
-                    return True
-                parts = [p for p in parts if p is not False]
-                if not parts:
-                    return False
-            v = self.node()
-            fn = (lambda v, *cs: v == int(all(cs))) if kind == "all" else (lambda v, *cs: v == int(any(cs)))
-            self.constraints.append((fn, [v] + parts))
-            return v
+            return self._combine(kind, [self.build(x) for x in e[1]])
         if kind in ("field", "date_le", "group"):
             return ctx.holds(e)
         if kind == "tier":
@@ -101,14 +78,15 @@ class Model:
         for p in ctx.pledges_for(e):
             pid = f"pledge.{p.id}"
             pv = True if pid in self.have else self.decision(f"p:{p.id}", self.cost_of(pid))
-            alts.append(self.build_all([pv, self.build(p.condition) if p.condition else True]))
-        return self.build_any(alts)
+            alts.append(self._combine("all", [pv, self.build(p.condition) if p.condition else True]))
+        return self._combine("any", alts)
 
-    def build_all(self, parts):
-        return self._combine("all", parts)
-
-    def build_any(self, parts):
-        return self._combine("any", parts)
+    def _define(self, pred, parts) -> str:
+        """A new 0/1 node variable, equal to pred(applicable exceptions, *values of parts)."""
+        v = f"n{len(self.defs) + 1}"
+        self.vars[v] = (0, 1)
+        self.defs.append((v, pred, parts))
+        return v
 
     def _combine(self, kind, parts):
         if kind == "all" and any(p is False for p in parts) or kind == "any" and any(p is True for p in parts):
@@ -118,10 +96,7 @@ class Model:
             return kind == "all"
         if len(parts) == 1:
             return parts[0]
-        v = self.node()
-        fn = (lambda v, *cs: v == int(all(cs))) if kind == "all" else (lambda v, *cs: v == int(any(cs)))
-        self.constraints.append((fn, [v] + parts))
-        return v
+        return self._define((lambda _, *cs: all(cs)) if kind == "all" else (lambda _, *cs: any(cs)), parts)
 
     def workplace_rule(self, rid: str):
         if rid in self.rules:
@@ -141,7 +116,7 @@ class Model:
         lst = self.list
         items = self.items
 
-        def holds(v, *vals):
+        def holds(exceptions, *vals):
             chosen = {n for n, x in zip(specials, vals[:len(specials)]) if x}
             added = dict(zip(counts, vals[len(specials):]))
             per_cat = dict(have_by_cat)
@@ -158,12 +133,10 @@ class Model:
                 if any(per_cat[c] < m for c, m in mins.items() if c != skip):
                     return False
                 return all(n in present or lst[n].category == skip for n in r.must_include) and total >= r.total_min
-            return v == int(ok() or any(ok(e.category, e.item) for e in excs))
+            return ok() or any(ok(e.category, e.item) for e in excs if e in exceptions)
 
-        v = self.node()
-        self.constraints.append((holds, [v] + [f"w:{n}" for n in specials] + [f"k:{c}:{w}" for c, w in counts]))
-        self.rules[rid] = v
-        return v
+        self.rules[rid] = self._define(holds, [f"w:{n}" for n in specials] + [f"k:{c}:{w}" for c, w in counts])
+        return self.rules[rid]
 
     # ------------------------------------------------------------------ solving
     def solve(self, root, limit: int):
@@ -176,14 +149,25 @@ class Model:
                 p.addVariable(name, list(dom))
             if root is not True:
                 p.addConstraint(lambda v: v == 1, [root])
-            for fn, vs in self.constraints:
-                p.addConstraint(self.c.FunctionConstraint(fn), vs)
-            names = [n for n in self.vars if n in self.weights]
+            for node, pred, vs in self.defs:
+                p.addConstraint(self.c.FunctionConstraint(lambda v, *cs, pred=pred: v == int(pred(self.exceptions, *cs))),
+                                [node] + vs)
+            names = list(self.weights)
             if names:
                 p.addConstraint(self.c.MaxSumConstraint(bound, [self.weights[n] for n in names]), names)
             sol = p.getSolution()
             if sol is not None:
                 return bound, sol
+        return None
+
+    def exception_used(self, root, sol: dict):
+        """The exception the solution relies on: None when the root holds without one."""
+        for allowed in [()] + [(e,) for e in self.exceptions]:
+            vals = dict(sol)
+            for v, pred, vs in self.defs:
+                vals[v] = int(pred(allowed, *(vals[x] for x in vs)))
+            if root is True or vals[root]:
+                return allowed[0] if allowed else None
         return None
 
     def actions(self, sol: dict) -> list[str]:
@@ -206,13 +190,14 @@ class Model:
 
 def solve_tier_csp(ctx: Context, tier, cost_of, limit: int = 60) -> TierResult:
     kb = ctx.kb
-    rate = kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
-    if tier.reachable_when is not None and not ctx.holds(tier.reachable_when):
+    rate = rate_of(ctx, tier)
+    if not ctx.reachable(tier):
         return TierResult(tier, rate, False, "history")
     m = Model(ctx, cost_of)
-    found = m.solve(m.build(("tier", ctx.period.id, tier.id)), limit)
+    root = m.build(("tier", ctx.period.id, tier.id))
+    found = m.solve(root, limit)
     if found is None:
         return TierResult(tier, rate, False, "impossible")
     bound, sol = found
     missing = tuple(sorted(m.actions(sol), key=lambda a: action_key(kb, a)))
-    return TierResult(tier, rate, True, "", sum(cost_of(a) for a in missing), missing)
+    return TierResult(tier, rate, True, "", bound, missing, m.exception_used(root, sol))

@@ -36,7 +36,7 @@ class Explainer:
         self.ev, self.kb, self.ctx, self.lang = ev, ev.kb, ev.ctx, lang
         self.have = ev.have()
         self.items = ev.office.workplace
-        self.exceptions = tuple(e for e in self.kb.exceptions if self.ctx.holds(e.condition))
+        self.exceptions = self.ctx.exceptions()
 
     def label(self, obj) -> str:
         return obj.label_ja if self.lang == "ja" else obj.label_en
@@ -95,10 +95,12 @@ class Explainer:
         if not r.composite and not ok:
             detail = "未実施" if self.lang == "ja" else "not in place"
             for d in self.kb.derived.get(self.ev.period.id, ()):
-                who = self.roster_text(d) if d.requirement == rid else ""
+                if d.requirement != rid:
+                    continue
+                who = self.roster_text(d)
                 if who:
                     detail += f"; {self.label(d)}: {who}"
-                elif d.requirement == rid:
+                else:
                     v = self.ev.office.fact(d.condition[1]) if d.condition[0] == "field" else None
                     detail += f"; {self.label(d)}: {d.condition[1]} = " + (f"{v:,}" if isinstance(v, int) else "未記入" if self.lang == "ja" else "not given")
                     if isinstance(v, int) and d.condition[2] == "ge":
@@ -107,10 +109,10 @@ class Explainer:
 
     def roster_text(self, d) -> str:
         """For a wage-derived fact and an office with a staff roster: the person who meets it or comes nearest."""
-        c = d.condition
-        if not self.ev.office.staff or c[0] != "field" or c[1] != "top_annual_wage" or c[2] != "ge":
+        threshold = roster.fact_threshold(d)
+        if not self.ev.office.staff or threshold is None:
             return ""
-        return roster.wage_text(self.kb, self.ev.office.staff, int(c[3]), self.lang)
+        return roster.wage_text(self.kb, self.ev.office.staff, threshold, self.lang)
 
     def workplace_rule(self, rid: str) -> dict:
         kb = self.kb

@@ -10,25 +10,19 @@ from carekb.profile import Office
 
 from . import workplace as wp
 from . import terms
-from .rules import Context, compile_tier
+from .memo import per_kb
+from .rules import Context, compile_tier, period_requirements
 
-_action_keys: dict[tuple, tuple] = {}
-
-
+@per_kb
 def action_key(kb: KB, a: str):
     """Report order: requirements in KB order, then workplace items by number, then pledges."""
-    key = _action_keys.get((kb.version, a))
-    if key is None:
-        kind, _, rest = a.partition(".")
-        if kind == "workplace":
-            key = (1, int(rest), a)
-        elif kind == "pledge":
-            key = (2, 0, a)
-        else:
-            order = list(kb.requirements)
-            key = (0, order.index(a) if a in order else len(order), a)
-        _action_keys[(kb.version, a)] = key
-    return key
+    kind, _, rest = a.partition(".")
+    if kind == "workplace":
+        return (1, int(rest), a)
+    if kind == "pledge":
+        return (2, 0, a)
+    order = list(kb.requirements)
+    return (0, order.index(a) if a in order else len(order), a)
 
 
 def _is_pledge(action: str) -> bool:
@@ -73,12 +67,7 @@ class Evaluation:
         return [t for t, r in self.results.items() if r.attained]
 
     def have(self) -> frozenset[str]:
-        return _have(self.office, self.use_pledges)
-
-
-def _have(office: Office, use_pledges: bool) -> frozenset[str]:
-    pledged = {f"pledge.{p}" for p in office.pledged} if use_pledges else set()
-    return frozenset(office.met) | pledged | {f"workplace.{n}" for n in office.workplace}
+        return self.ctx.have()
 
 
 class Effort:
@@ -108,15 +97,18 @@ def cost_function(office: Office, extra_effort: dict[str, int] | None = None) ->
     return Effort(effort)
 
 
+def rate_of(ctx: Context, tier: Tier) -> Rate | None:
+    return ctx.kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
+
+
 def solve_tier(ctx: Context, tier: Tier, cost_of: Effort, keep_optimal: bool = False) -> TierResult:
     """The cheapest DNF term of the tier, workplace items included (ties: fewer pledges, fewer
     actions, then the first in sorted order)."""
-    kb = ctx.kb
-    rate = kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
-    if tier.reachable_when is not None and not ctx.holds(tier.reachable_when):
+    rate = rate_of(ctx, tier)
+    if not ctx.reachable(tier):
         return TierResult(tier, rate, False, "history")
     groups = terms.table(compile_tier(ctx, tier.id))
-    open_mask = _open_mask(ctx)
+    open_mask = ctx.open_mask()
     price = int.bit_count if cost_of.unit else cost_of.of_mask
     priced = []  # (lowest cost, group, workplace completion)
     for g in groups:
@@ -138,69 +130,54 @@ def solve_tier(ctx: Context, tier: Tier, cost_of: Effort, keep_optimal: bool = F
 def choose(ctx: Context, tier: Tier, rate, best_cost: int, ties, open_mask: int, keep_optimal: bool) -> TierResult:
     """Among the terms of least cost — (group, completion, term indices) — the one to report:
     fewer pledges, then fewer actions, then the first missing set in sorted order, then DNF order."""
-    if not keep_optimal and len(ties) == 1 and len(ties[0][2]) == 1:
+    def missing(g, i, comp) -> list[str]:
+        return terms.names(g.masks[i] & open_mask) + ([f"workplace.{n}" for n in comp.items] if comp else [])
+
+    if not keep_optimal and len(ties) == 1 and len(ties[0][2]) == 1:  # the common case: nothing to break
         g, comp, (i,) = ties[0]
-        best = (terms.names(g.masks[i] & open_mask) + ([f"workplace.{n}" for n in comp.items] if comp else []), comp)
-        return _result(ctx, tier, rate, best_cost, best, [])
-    pledge_bits = terms.pledge_mask()
-    best_key, best, optimal = None, None, []
-    for g, comp, indices in ties:
-        seen = set()
-        for i in indices:
-            if keep_optimal:
-                optimal.append((g.order[i], g.acts[i], g.rules))
-            miss = g.masks[i] & open_mask
-            if miss in seen:
-                continue  # same missing actions as an earlier term: same key, the earlier one wins
-            seen.add(miss)
-            missing = terms.names(miss) + ([f"workplace.{n}" for n in comp.items] if comp else [])
-            key = (best_cost, (miss & pledge_bits).bit_count(), len(missing), sorted(missing), g.order[i])
-            if best_key is None or key < best_key:
-                best_key, best = key, (missing, comp)
-    return _result(ctx, tier, rate, best_cost, best, [(a, r) for _, a, r in sorted(optimal, key=lambda t: t[0])])
-
-
-def _result(ctx: Context, tier: Tier, rate, cost: int, best, optimal) -> TierResult:
-    missing, comp = best
-    return TierResult(tier, rate, True, "", cost, tuple(sorted(missing, key=lambda a: action_key(ctx.kb, a))),
+        best, optimal = (missing(g, i, comp), comp), []
+    else:
+        pledge_bits = terms.pledge_mask()
+        best_key, best, optimal = None, None, []
+        for g, comp, indices in ties:
+            seen = set()
+            for i in indices:
+                if keep_optimal:
+                    optimal.append((g.order[i], g.acts[i], g.rules))
+                miss = g.masks[i] & open_mask
+                if miss in seen:
+                    continue  # same missing actions as an earlier term: same key, the earlier one wins
+                seen.add(miss)
+                acts = missing(g, i, comp)
+                key = (best_cost, (miss & pledge_bits).bit_count(), len(acts), sorted(acts), g.order[i])
+                if best_key is None or key < best_key:
+                    best_key, best = key, (acts, comp)
+        optimal = [(a, r) for _, a, r in sorted(optimal, key=lambda t: t[0])]
+    acts, comp = best
+    return TierResult(tier, rate, True, "", best_cost, tuple(sorted(acts, key=lambda a: action_key(ctx.kb, a))),
                       comp.exception if comp else None, optimal)
-
-
-def _open_mask(ctx: Context) -> int:
-    """The bits of the actions not in place (recomputed when new action ids got bits)."""
-    registered = terms.registered()
-    hit = ctx.__dict__.get("_open")
-    if hit is None or hit[0] != registered:
-        hit = ctx._open = (registered, ~terms.have_mask(_have(ctx.office, ctx.use_pledges)))
-    return hit[1]
 
 
 def _completion(ctx: Context, rules: frozenset, cost_of: Effort) -> wp.Completion | None:
     """Workplace completion for a set of rules, shared by every tier of one office evaluation."""
-    cache = ctx.__dict__.setdefault("_completions", {})
+    cache = ctx.completions
     key = (rules, id(cost_of))
     if key not in cache:
-        exceptions = tuple(e for e in ctx.kb.exceptions if ctx.holds(e.condition))
         item_cost = lambda n: cost_of(f"workplace.{n}")  # noqa: E731
         cache[key] = wp.best_completion(ctx.kb, ctx.period.item_list, rules, ctx.office.workplace, item_cost,
-                                        exceptions, cost_of.unit)
+                                        ctx.exceptions(), cost_of.unit)
     return cache[key]
-
-
-_ranked: dict[tuple, tuple[list[Tier], bool]] = {}
 
 
 def rank_tiers(kb: KB, period: Period, service: str) -> tuple[list[Tier], bool]:
     """The service's tiers, highest first: by rate where every rate is known, else by nominal rank."""
-    key = (kb.version, period.id, service)
-    if key not in _ranked:
-        _ranked[key] = _rank(kb, period, service)
-    return _ranked[key]
+    return _rank(kb, period.id, service)
 
 
-def _rank(kb: KB, period: Period, service: str) -> tuple[list[Tier], bool]:
-    tiers = kb.tiers_for(period.id, service)
-    rates = {t.id: kb.rates.get((period.id, service, t.id)) for t in tiers}
+@per_kb
+def _rank(kb: KB, period_id: str, service: str) -> tuple[list[Tier], bool]:
+    tiers = kb.tiers_for(period_id, service)
+    rates = {t.id: kb.rates.get((period_id, service, t.id)) for t in tiers}
     if all(rates.values()):
         return sorted(tiers, key=lambda t: (-rates[t.id].pct, -t.rank)), True
     return sorted(tiers, key=lambda t: -t.rank), False
@@ -239,7 +216,7 @@ def alternatives_for(ev: Evaluation, tier_id: str) -> dict[str, list[str]]:
     kb, ctx, cost_of = ev.kb, ev.ctx, ev.cost_of
     have = ev.have()
     chosen = set(res.missing)
-    exceptions = tuple(e for e in kb.exceptions if ctx.holds(e.condition))
+    exceptions = ctx.exceptions()
     candidates = {a for acts, _ in res.optimal_terms for a in acts}
     candidates |= {f"workplace.{n}" for n in kb.items[ev.period.item_list]}
     candidates -= have | chosen
@@ -278,9 +255,7 @@ def collect_warnings(ev: Evaluation, by_rate: bool) -> list[str]:
             out.append(f"tier {t} relies on an inferred exception ({r.exception.cited.confidence}): {r.exception.label_en}")
         if r.tier.cited.confidence in ("U",):
             out.append(f"the requirements of tier {t} are unconfirmed (U): {r.tier.note}")
-    if not office.history_given and period.id in ("R6", "R7") and (
-            any(t.reachable_when is not None for t in kb.tiers.get(period.id, {}).values())
-            or any(r.applicable_when is not None and "history" in repr(r.applicable_when) for r in kb.requirements.values())):
+    if not office.history_given and history_matters(ev.ctx):
         out.append("history not given: assumed that no old addition was held in May 2024 (decides Ⅴ tiers and wage.2)")
     valid = {p.id for p in kb.pledges.get(period.id, ()) if office.as_of <= p.deadline}
     for p in sorted(office.pledged):
@@ -291,6 +266,24 @@ def collect_warnings(ev: Evaluation, by_rate: bool) -> list[str]:
     if office.employees is not None and office.employees < 10:
         out.append("fewer than 10 regular employees: 内規 (internal rules) suffice for cp1.3 and cp3.2 instead of 就業規則")
     return out
+
+
+HISTORIES = [(s, t, b) for s in (0, 1, 2, 3) for t in (0, 1, 2) for b in (False, True)]
+
+
+def history_matters(ctx: Context) -> bool:
+    """Whether the May-2024 history could change this office's tiers on this date: some tier of the
+    period is reachable only with a history, or some requirement applies only with one (read from the KB)."""
+    kb, period, office = ctx.kb, ctx.period, ctx.office
+    if any(t.reachable_when is not None for t in kb.tiers.get(period.id, {}).values()):
+        return True
+    conditional = [r for r in period_requirements(kb, period.id) if kb.requirements[r].applicable_when is not None]
+    base = [ctx.applies(r) for r in conditional]
+    for s, t, b in HISTORIES:
+        other = Context(kb, period, office.with_changes(shogu=s, tokutei=t, baseup=b), ctx.use_pledges)
+        if [other.applies(r) for r in conditional] != base:
+            return True
+    return False
 
 
 def confidence_word(c: str) -> str:

@@ -19,6 +19,7 @@ from carekb.profile import Office
 
 from .gap import cost_function, evaluate
 from .report import to_dict
+from .whatif import action_field
 
 OUTSIDE = 10 ** 9  # effort given to actions outside the plan when staging it: never chosen while the plan suffices
 
@@ -79,16 +80,11 @@ def universe(kb: KB, period: Period) -> list[str]:
 
 def with_done(office: Office, done: set[str]) -> Office:
     """The office as if these actions were in place."""
-    met, items, pledged = set(office.met), set(office.workplace), set(office.pledged)
+    fields = {"met": set(office.met), "workplace": set(office.workplace), "pledged": set(office.pledged)}
     for a in done:
-        kind, _, rest = a.partition(".")
-        if kind == "workplace":
-            items.add(int(rest))
-        elif kind == "pledge":
-            pledged.add(rest)
-        else:
-            met.add(a)
-    return office.with_changes(met=frozenset(met), workplace=frozenset(items), pledged=frozenset(pledged))
+        key, value = action_field(a)
+        fields[key].add(value)
+    return office.with_changes(**{k: frozenset(v) for k, v in fields.items()})
 
 
 def stages(kb: KB, office: Office, period: Period, chosen: dict, gain: dict, use_pledges: bool,

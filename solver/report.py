@@ -6,6 +6,7 @@ from carekb.model import Cited
 
 from . import yen
 from .gap import Evaluation, alternatives_for
+from .memo import per_kb
 from .explain import describe_condition
 
 ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
@@ -135,19 +136,14 @@ def grants_info(ev: Evaluation) -> list[dict]:
     return out
 
 
-_action_infos: dict[tuple, dict] = {}
-
-
 def action_info(ev: Evaluation, action: str) -> dict:
     """Labels and source of an action (a fresh dict: callers may add to it)."""
-    key = (ev.kb.version, ev.period.id, action)
-    info = _action_infos.get(key)
-    if info is None:
-        info = _action_infos[key] = _action_info(ev.kb, ev.period, action)
-    return dict(info)
+    return dict(_action_info(ev.kb, ev.period.id, action))
 
 
-def _action_info(kb, period, action: str) -> dict:
+@per_kb
+def _action_info(kb, period_id: str, action: str) -> dict:
+    period = kb.periods[period_id]
     info = {"id": action, "label_ja": kb.action_label(action, period, "ja"),
             "label_en": kb.action_label(action, period, "en")}
     kind, _, rest = action.partition(".")

@@ -17,6 +17,9 @@ from carekb.errors import CarekbError
 from carekb.model import KB, Period
 from carekb.profile import FACT_ATTRIBUTES, Office
 
+from . import terms
+from .memo import per_kb
+
 Term = tuple[frozenset, frozenset]  # (action ids, workplace rule ids)
 TRUE: tuple[Term, ...] = ((frozenset(), frozenset()),)
 FALSE: tuple[Term, ...] = ()
@@ -74,6 +77,39 @@ class Context:
         self.groups = self.kb.services[self.office.service].groups
         self.as_of = self.office.as_of
         self._cond: dict = {}
+        self.signature: int | None = None  # the compile-cache key of this office (compile_tier)
+        self.completions: dict = {}         # workplace completions, shared by the tiers of one evaluation
+        self._open = (-1, 0)                # (action bits registered, open mask)
+        self._item_bits: int | None = None
+        self._exceptions: tuple | None = None
+
+    def exceptions(self) -> tuple:
+        """The workplace-rule exceptions whose conditions this office meets."""
+        if self._exceptions is None:
+            self._exceptions = tuple(e for e in self.kb.exceptions if self.holds(e.condition))
+        return self._exceptions
+
+    def reachable(self, tier) -> bool:
+        """False when the tier is closed to this office whatever it does (e.g. a Ⅴ tier and its May-2024 history)."""
+        return tier.reachable_when is None or self.holds(tier.reachable_when)
+
+    def have(self) -> frozenset[str]:
+        """Every action in place: requirement atoms, pledges (when counted), workplace.N."""
+        o = self.office
+        pledged = {f"pledge.{p}" for p in o.pledged} if self.use_pledges else set()
+        return frozenset(o.met) | pledged | {f"workplace.{n}" for n in o.workplace}
+
+    def open_mask(self) -> int:
+        """The bits of the actions not in place (recomputed when new action ids got bits)."""
+        if self._open[0] != terms.registered():
+            self._open = (terms.registered(), ~terms.have_mask(self.have()))
+        return self._open[1]
+
+    def item_bits(self) -> int:
+        """The workplace items in place as a bit set (bit n = item n)."""
+        if self._item_bits is None:
+            self._item_bits = sum(1 << n for n in self.office.workplace)
+        return self._item_bits
 
     def holds(self, cond: tuple) -> bool:
         v = self._cond.get(cond)
@@ -162,42 +198,43 @@ class Compiler:
 
 
 CONDITION_KINDS = ("field", "date_le", "group")
-_conditions: dict[tuple, tuple] = {}
 
 
+def sub_expressions(kb: KB, roots) -> set[tuple]:
+    """Every expression reachable from the roots, through tier references and requirement definitions."""
+    seen: set = set()
+    todo = [e for e in roots if isinstance(e, tuple)]
+    while todo:
+        e = todo.pop()
+        if not e or e in seen:
+            continue
+        seen.add(e)
+        if e[0] == "tier":
+            todo.append(kb.tiers[e[1]][e[2]].expr)
+        elif e[0] == "req" and e[1] in kb.requirements:
+            todo += [x for x in (kb.requirements[e[1]].definition, kb.requirements[e[1]].applicable_when) if x]
+        elif e[0] not in CONDITION_KINDS:
+            todo += [x for x in e if isinstance(x, tuple)]
+    return seen
+
+
+@per_kb
 def office_conditions(kb: KB, period_id: str) -> tuple:
     """Every office condition that compiling a tier of the period can read."""
-    key = (kb.version, period_id)
-    hit = _conditions.get(key)
-    if hit is not None:
-        return hit
-    found: dict[tuple, None] = {}
-    seen: set = set()
+    roots = [t.expr for t in kb.tiers.get(period_id, {}).values()]
+    roots += [x for r in kb.requirements.values() for x in (r.definition, r.applicable_when)]
+    roots += [d.condition for d in kb.derived.get(period_id, ())]
+    roots += [p.condition for p in kb.pledges.get(period_id, ())]
+    found = {e for e in sub_expressions(kb, roots) if e[0] in CONDITION_KINDS}
+    found |= {("date_le", p.deadline) for p in kb.pledges.get(period_id, ())}
+    return tuple(sorted(found, key=repr))
 
-    def walk(e):
-        if not isinstance(e, tuple) or not e or e in seen:
-            return
-        seen.add(e)
-        if e[0] in CONDITION_KINDS:
-            found[e] = None
-        elif e[0] == "tier":
-            walk(kb.tiers[e[1]][e[2]].expr)
-        else:
-            for x in e:
-                walk(x)
 
-    for t in kb.tiers.get(period_id, {}).values():
-        walk(t.expr)
-    for r in kb.requirements.values():
-        walk(r.definition)
-        walk(r.applicable_when)
-    for d in kb.derived.get(period_id, ()):
-        walk(d.condition)
-    for p in kb.pledges.get(period_id, ()):
-        walk(p.condition)
-        found[("date_le", p.deadline)] = None
-    hit = _conditions[key] = tuple(found)
-    return hit
+@per_kb
+def period_requirements(kb: KB, period_id: str) -> frozenset[str]:
+    """The requirement ids that the period's tiers name, directly or through composites."""
+    nodes = sub_expressions(kb, [t.expr for t in kb.tiers.get(period_id, {}).values()])
+    return frozenset(e[1] for e in nodes if e[0] in ("req", "act"))
 
 
 # (kb version, period, pledges on, composites met, tier, truth of every office condition) -> DNF
@@ -211,12 +248,11 @@ def compile_tier(ctx: Context, tier_id: str) -> tuple[Term, ...]:
     Cached by the truth values of the office conditions that compilation can read, so offices
     that differ only in their actions (the common case in a batch) share one compilation.
     """
-    sig = ctx.__dict__.get("_signature")
-    if sig is None:
+    if ctx.signature is None:
         truth = tuple(ctx.holds(c) for c in office_conditions(ctx.kb, ctx.period.id))
         full = (ctx.kb.version, ctx.period.id, ctx.use_pledges, ctx.met_composites(), truth)
-        sig = ctx._signature = _signatures.setdefault(full, len(_signatures))  # a small int hashes fast
-    key = (sig, tier_id)
+        ctx.signature = _signatures.setdefault(full, len(_signatures))  # a small int hashes fast
+    key = (ctx.signature, tier_id)
     dnf = _compiled.get(key)
     if dnf is None:
         if len(_compiled) > 50_000:

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 
 _bits: dict[str, int] = {}
 _names: list[str] = []
-_pledges = [0]  # the bits of the pledge actions registered so far
+_pledge_bits = 0  # the bits of the pledge actions registered so far
 
 
 def bit(action: str) -> int:
+    global _pledge_bits
     b = _bits.get(action)
     if b is None:
         b = _bits[action] = 1 << len(_names)
         _names.append(action)
         if action.startswith("pledge."):
-            _pledges[0] |= b
+            _pledge_bits |= b
     return b
 
 
@@ -63,7 +64,7 @@ def names(mask: int) -> list[str]:
 
 
 def pledge_mask() -> int:
-    return _pledges[0]
+    return _pledge_bits
 
 
 @dataclass(frozen=True)

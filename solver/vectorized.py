@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,8 +23,8 @@ from carekb.profile import Office
 
 from . import terms
 from . import workplace as wp
-from .gap import (Evaluation, TierResult, _completion, _open_mask, assemble, choose, cost_function, evaluate, rank_tiers,
-                  solve_tier)
+from .gap import (Effort, Evaluation, TierResult, _completion, assemble, choose, cost_function, evaluate, rank_tiers,
+                  rate_of, solve_tier)
 from .rules import Context, compile_tier
 
 INFEASIBLE = np.int64(1 << 40)
@@ -40,10 +41,21 @@ def evaluate_many(kb: KB, offices: list[Office], use_pledges: bool = True) -> li
             gc.enable()
 
 
+@dataclass
+class _Job:
+    """One office on the fast path: its context and its tiers' results (None until solved), in rank order."""
+
+    index: int
+    ctx: Context
+    effort: Effort
+    by_rate: bool
+    results: dict
+
+
 def _evaluate_many(kb: KB, offices: list[Office], use_pledges: bool) -> list[Evaluation]:
     out: list[Evaluation | None] = [None] * len(offices)
-    jobs = []      # (ctx, effort, ranked tiers, by_rate, results) per office on the fast path
-    buckets: dict[tuple, list] = {}  # (table id, exceptions held) -> [(job, tier)]
+    jobs: list[_Job] = []
+    buckets: dict[tuple, tuple] = {}  # (table id, item list, exceptions held) -> (table, exceptions, [(job, tier)])
     for i, office in enumerate(offices):
         period = kb.period_at(office.as_of)
         effort = cost_function(office)
@@ -52,39 +64,32 @@ def _evaluate_many(kb: KB, offices: list[Office], use_pledges: bool) -> list[Eva
             continue
         ctx = Context(kb, period, office, use_pledges)
         ranked, by_rate = rank_tiers(kb, period, office.service)
-        job = (i, ctx, effort, by_rate, {})
+        job = _Job(i, ctx, effort, by_rate, dict.fromkeys(t.id for t in ranked))
         jobs.append(job)
-        held = tuple(ctx.holds(e.condition) for e in kb.exceptions)
+        held = tuple(e.id for e in ctx.exceptions())
         for tier in ranked:
-            job[4][tier.id] = None  # keep rank order
-            if tier.reachable_when is not None and not ctx.holds(tier.reachable_when):
-                job[4][tier.id] = TierResult(tier, _rate(ctx, tier), False, "history")
+            if not ctx.reachable(tier):
+                job.results[tier.id] = TierResult(tier, rate_of(ctx, tier), False, "history")
                 continue
             table = terms.table(compile_tier(ctx, tier.id))
-            buckets.setdefault((id(table), period.item_list, held), (table, []))[1].append((job, tier))
+            buckets.setdefault((id(table), period.item_list, held), (table, ctx.exceptions(), []))[2].append((job, tier))
     if terms.registered() > 64:  # action masks no longer fit a uint64: price one office at a time
         for job in jobs:
-            ctx, effort, results = job[1], job[2], job[4]
-            for tid in results:
-                if results[tid] is None:
-                    results[tid] = solve_tier(ctx, kb.tiers[ctx.period.id][tid], effort)
+            for tid, r in job.results.items():
+                if r is None:
+                    job.results[tid] = solve_tier(job.ctx, kb.tiers[job.ctx.period.id][tid], job.effort)
     else:
-        for (_, list_id, held), (table, members) in buckets.items():
-            _solve_bucket(kb, list_id, held, table, members)
-    for i, ctx, effort, by_rate, results in jobs:
-        out[i] = assemble(ctx, effort, results, by_rate)
+        for (_, list_id, _), (table, exceptions, members) in buckets.items():
+            _solve_bucket(kb, list_id, exceptions, table, members)
+    for job in jobs:
+        out[job.index] = assemble(job.ctx, job.effort, job.results, job.by_rate)
     return out
 
 
-def _rate(ctx: Context, tier):
-    return ctx.kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
-
-
-def _solve_bucket(kb: KB, list_id: str, held: tuple, table, members) -> None:
-    ctxs = [job[1] for job, _ in members]
-    open_masks = np.array([_open_mask(c) & ((1 << 64) - 1) for c in ctxs], dtype=np.uint64)
-    items = np.array([_item_bits(c) for c in ctxs], dtype=np.uint64)
-    exceptions = tuple(e for e, h in zip(kb.exceptions, held) if h)
+def _solve_bucket(kb: KB, list_id: str, exceptions: tuple, table, members: list[tuple[_Job, object]]) -> None:
+    ctxs = [job.ctx for job, _ in members]
+    open_masks = np.array([c.open_mask() & ((1 << 64) - 1) for c in ctxs], dtype=np.uint64)
+    items = np.array([c.item_bits() for c in ctxs], dtype=np.uint64)
     lows, parts = [], []
     for g in table:
         acts = np.bitwise_count(open_masks[:, None] & np.array(g.masks, dtype=np.uint64)[None, :]).astype(np.int64)
@@ -93,7 +98,7 @@ def _solve_bucket(kb: KB, list_id: str, held: tuple, table, members) -> None:
         parts.append((acts, extra))
     lows = np.stack(lows)              # groups × offices
     best = lows.min(axis=0)
-    ties: list[list] = [[] for _ in members]
+    ties: list[list] = [[] for _ in members]  # per office: [(group index, [term indices at the least cost])]
     for gi, (acts, extra) in enumerate(parts):
         at_best = lows[gi] == best
         if not at_best.any():
@@ -105,25 +110,18 @@ def _solve_bucket(kb: KB, list_id: str, held: tuple, table, members) -> None:
                 t.append((gi, []))
             t[-1][1].append(i)
     for k, (job, tier) in enumerate(members):
-        ctx, effort, results = job[1], job[2], job[4]
+        ctx = job.ctx
         if best[k] >= INFEASIBLE:
-            results[tier.id] = TierResult(tier, _rate(ctx, tier), False, "impossible")
+            job.results[tier.id] = TierResult(tier, rate_of(ctx, tier), False, "impossible")
             continue
         found = []
         for gi, indices in ties[k]:
             g = table[gi]
-            comp = _completion(ctx, g.rules, effort) if g.rules else None
+            comp = _completion(ctx, g.rules, job.effort) if g.rules else None
             if comp is not None and comp.cost != parts[gi][1][k]:  # the two completion paths must agree
                 raise AssertionError(f"workplace completion {comp.cost} != vectorized {parts[gi][1][k]} ({ctx.office.id})")
             found.append((g, comp, indices))
-        results[tier.id] = choose(ctx, tier, _rate(ctx, tier), int(best[k]), found, _open_mask(ctx), False)
-
-
-def _item_bits(ctx: Context) -> int:
-    bits = ctx.__dict__.get("_item_bits")
-    if bits is None:
-        bits = ctx._item_bits = sum(1 << n for n in ctx.office.workplace)
-    return bits
+        job.results[tier.id] = choose(ctx, tier, rate_of(ctx, tier), int(best[k]), found, ctx.open_mask(), False)
 
 
 def _completion_costs(kb: KB, list_id: str, rules: frozenset, exceptions, items: np.ndarray) -> np.ndarray:
@@ -136,7 +134,7 @@ def _completion_costs(kb: KB, list_id: str, rules: frozenset, exceptions, items:
 
 
 def _need_costs(kb: KB, list_id: str, need: wp.Need, items: np.ndarray) -> np.ndarray:
-    must, per_category, everything = wp._unit_need(kb, list_id, need)
+    must, per_category, everything = wp.unit_need(kb, list_id, need)
     if must is None:
         return np.full(len(items), INFEASIBLE, np.int64)
     forced = np.uint64(must) & ~items

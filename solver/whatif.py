@@ -20,10 +20,16 @@ NESTED = ("office", "history", "effort")   # --set office.region=…: the first 
 
 
 def action_target(kb: KB, action: str, option: str) -> tuple[str, object]:
-    """The profile list an action id belongs to: atoms → met, workplace.N → workplace, pledge.X → pledged."""
+    """action_field of an action id given on the command line (`option`), which must be known."""
     if not is_action_id(kb, action):
         raise CarekbError(f"unknown action '{action}' (a requirement atom from `carekb requirements`, "
                           "workplace.N or pledge.X)", option)
+    return action_field(action)
+
+
+def action_field(action: str) -> tuple[str, object]:
+    """The profile list (and Office field) an action id goes in, and its entry there:
+    atoms → met, workplace.N → workplace (N), pledge.X → pledged (X)."""
     kind, _, rest = action.partition(".")
     if kind == "workplace":
         return "workplace", int(rest)

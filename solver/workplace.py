@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from carekb.model import KB, WorkplaceException
 
+from .memo import per_kb
+
 
 @dataclass(frozen=True)
 class Need:
@@ -65,18 +67,13 @@ def _merge(kb: KB, rules: frozenset[str], exception: WorkplaceException | None) 
     return Need(tuple(sorted(cat_min.items())), frozenset(must), total)
 
 
-_by_category: dict[tuple, dict[str, tuple[int, ...]]] = {}
-
-
+@per_kb
 def by_category(kb: KB, list_id: str) -> dict[str, tuple[int, ...]]:
-    key = (kb.version, list_id)
-    hit = _by_category.get(key)
-    if hit is None:
-        groups: dict[str, list[int]] = {}
-        for n in sorted(kb.items[list_id]):
-            groups.setdefault(kb.items[list_id][n].category, []).append(n)
-        hit = _by_category[key] = {c: tuple(ns) for c, ns in groups.items()}
-    return hit
+    """The list's item numbers per category, in order."""
+    groups: dict[str, list[int]] = {}
+    for n in sorted(kb.items[list_id]):
+        groups.setdefault(kb.items[list_id][n].category, []).append(n)
+    return {c: tuple(ns) for c, ns in groups.items()}
 
 
 def complete(kb: KB, list_id: str, need: Need, have: frozenset[int], cost_of,
@@ -133,7 +130,7 @@ def best_completion(kb: KB, list_id: str, rules: frozenset[str], have: frozenset
 
 def complete_unit(kb: KB, list_id: str, need: Need, have: int) -> tuple[int, tuple[int, ...]] | None:
     """`complete` with every item costing 1, on bit sets (bit n = item n): the same picks, faster."""
-    must, per_category, everything = _unit_need(kb, list_id, need)
+    must, per_category, everything = unit_need(kb, list_id, need)
     if must is None:
         return None
     forced = must & ~have
@@ -157,19 +154,15 @@ def complete_unit(kb: KB, list_id: str, need: Need, have: int) -> tuple[int, tup
     return len(chosen), tuple(chosen)
 
 
-_unit_needs: dict[tuple, tuple] = {}
-
-
-def _unit_need(kb: KB, list_id: str, need: Need) -> tuple:
-    key = (kb.version, list_id, need)
-    hit = _unit_needs.get(key)
-    if hit is None:
-        items = kb.items[list_id]
-        cats = by_category(kb, list_id)
-        must = None if any(n not in items for n in need.must) else sum(1 << n for n in need.must)
-        per_category = tuple((sum(1 << n for n in cats.get(c, ())), m) for c, m in need.category_min)
-        hit = _unit_needs[key] = (must, per_category, sum(1 << n for n in items))
-    return hit
+@per_kb
+def unit_need(kb: KB, list_id: str, need: Need) -> tuple:
+    """A need as bit sets: (must-include items or None if some is not in the list,
+    ((category items, minimum), ...), every item)."""
+    items = kb.items[list_id]
+    cats = by_category(kb, list_id)
+    must = None if any(n not in items for n in need.must) else sum(1 << n for n in need.must)
+    per_category = tuple((sum(1 << n for n in cats.get(c, ())), m) for c, m in need.category_min)
+    return must, per_category, sum(1 << n for n in items)
 
 
 def _bits(mask: int) -> list[int]:

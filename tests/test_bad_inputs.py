@@ -167,11 +167,11 @@ def test_shacl_violation_names_key_value_and_yaml_line(kb, tmp_path):
     f.write_text("office:\n  service: home-care\n  employees: -3\nworkplace: [1, 40]\n", encoding="utf-8")
     o = Office(service="home-care", employees=-3, workplace=frozenset({1, 40}), source=str(f))
     with pytest.raises(CarekbError) as ja:
-        validate_office(kb, o)
+        validate_office(o)
     assert "office.employees (3行目): 0 以上でなければなりません (値: -3)" in str(ja.value)
     assert "workplace (4行目): 28 以下でなければなりません (値: 40)" in str(ja.value)
     with pytest.raises(CarekbError) as en:
-        validate_office(kb, o, "en")
+        validate_office(o, "en")
     assert str(en.value).startswith(f"{f}: SHACL: office.employees (line 3): must be at least 0 (value: -3)")
     assert "sh:" not in str(en.value) and "urn:" not in str(en.value)  # no raw report terms
 
@@ -291,15 +291,12 @@ def test_local_rows_are_capped_and_said_so(tmp_path):
 
 def test_serve_refuses_updates_service_and_other_methods(tmp_path):
     """The real `carekb serve`: oxigraph behind the checking proxy, on loopback."""
-    import socket
     import urllib.error
     import urllib.request
 
     from carekb import store
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = store.free_loopback_port()
     proc = subprocess.Popen([sys.executable, "-m", "carekb.cli", "serve", "--port", str(port)], cwd=tmp_path,
                             stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/query"

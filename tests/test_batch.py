@@ -5,7 +5,6 @@ import csv
 import datetime as dt
 import io
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -200,10 +199,10 @@ def test_file_level_error_exits_2_and_writes_nothing(tmp_path, content, message)
 
 
 def test_write_all_leaves_nothing_when_one_file_fails(tmp_path):
-    from carekb.cli.batch_cmds import write_all
+    from carekb.cli.common import write_files_atomically
 
     with pytest.raises(CarekbError):
-        write_all({tmp_path / "a.csv": b"a", tmp_path / "missing" / "b.csv": b"b"})
+        write_files_atomically({tmp_path / "a.csv": b"a", tmp_path / "missing" / "b.csv": b"b"})
     assert list(tmp_path.iterdir()) == []
 
 

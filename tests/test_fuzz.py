@@ -201,17 +201,23 @@ def test_adding_an_action_never_lowers_the_highest_tier(op, data):
     assert rank_of(after, after.highest) <= rank_of(ev, ev.highest), (added, ev.highest, after.highest)
 
 
+def reachable_targets(op, use_pledges):
+    """(oracle, [(tier, result)]) for each tier the solver says the office can reach."""
+    from carekb.solver.gap import evaluate
+
+    o, p = op
+    ev = evaluate(KB, o, p, use_pledges=use_pledges)
+    return Oracle(KB, o, p, use_pledges), [(tid, res) for tid, res in ev.results.items() if res.reachable]
+
+
 @FUZZ
 @given(op=offices(near=False), use_pledges=st.booleans())
 def test_applying_a_missing_set_reaches_the_tier(op, use_pledges):
     from carekb.solver.gap import evaluate
 
     o, p = op
-    ev = evaluate(KB, o, p, use_pledges=use_pledges)
-    oracle = Oracle(KB, o, p, use_pledges)
-    for tid, res in ev.results.items():
-        if not res.reachable:
-            continue
+    oracle, targets = reachable_targets(op, use_pledges)
+    for tid, res in targets:
         assert oracle.tier_holds(tid, res.missing), (tid, res.missing)
         assert evaluate(KB, with_actions(o, res.missing), p, use_pledges=use_pledges).results[tid].attained, tid
 
@@ -220,13 +226,9 @@ def test_applying_a_missing_set_reaches_the_tier(op, use_pledges):
 @given(op=offices(near=True), use_pledges=st.booleans())
 def test_no_smaller_set_exists(op, use_pledges):
     """Unit effort: the reported set's size is the minimum; brute force over every smaller subset."""
-    from carekb.solver.gap import evaluate
-
-    o, p = op
-    ev = evaluate(KB, o, p, use_pledges=use_pledges)
-    oracle = Oracle(KB, o, p, use_pledges)
-    for tid, res in ev.results.items():
-        if res.reachable and len(res.missing) <= 3:
+    oracle, targets = reachable_targets(op, use_pledges)
+    for tid, res in targets:
+        if len(res.missing) <= 3:
             assert oracle.min_actions(tid, len(res.missing)) == len(res.missing), (tid, res.missing)
 
 

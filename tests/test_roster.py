@@ -1,6 +1,7 @@
 """Staff definitions (SKOS, kb/shogai/staff.ttl) and the staff roster: cp4 and the priority staff."""
 
 import csv
+import datetime as dt
 import json
 
 import pytest
@@ -124,7 +125,7 @@ def test_threshold_is_the_periods(kb):
     assert roster.top_wage(kb, members, 4_400_000) is None
     assert roster.top_wage(kb, members, 4_600_000) == 4_700_000
     office = profile(kb, staff)
-    _, o8 = highest(kb, office, __import__("datetime").date(2026, 7, 1))
+    _, o8 = highest(kb, office, dt.date(2026, 7, 1))
     assert o8.top_annual_wage == 4_700_000
 
 

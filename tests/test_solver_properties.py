@@ -111,3 +111,19 @@ def test_constraint_model_agrees_with_dnf(kb, seed):
         if res.reachable:
             assert got.cost == res.cost, (tid, got.missing, res.missing)
             assert oracle.tier_holds(tid, got.missing)
+            if got.missing == res.missing:
+                assert got.exception == res.exception, tid
+
+
+def test_constraint_model_reports_the_exception(kb):
+    """Like the DNF, the constraint model names the inferred exception its answer relies on."""
+    from carekb.profile import bind, check, read_document
+    from carekb.solver.csp import solve_tier_csp
+
+    from conftest import EXAMPLES
+
+    o, p = bind(check(*read_document(EXAMPLES / "r8-consult-plan.yaml"), kb), kb)
+    ev = evaluate(kb, o, p, use_pledges=False)
+    res = ev.results["CONSULT"]
+    got = solve_tier_csp(ev.ctx, res.tier, ev.cost_of, limit=res.cost)
+    assert res.exception is not None and (got.cost, got.missing, got.exception) == (res.cost, res.missing, res.exception)

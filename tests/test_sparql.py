@@ -4,10 +4,8 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -58,13 +56,12 @@ def comparable(result):
 # --------------------------------------------------------------------------- results as RDF
 
 def test_results_match_the_json_contract(ds, ox):
+    from carekb.results_rdf import evaluation_iri
     from carekb.solver.report import to_dict
 
     assert len(ds.evaluations) >= 6
     for ev in ds.evaluations:
         d = to_dict(ev, alternatives=False)
-        from carekb.results_rdf import evaluation_iri
-
         e = evaluation_iri(ev.office)
         rows = select(ox, f"SELECT ?h ?v WHERE {{ <{e}> a ck:Evaluation ; ck:kbVersion ?v . "
                           f"OPTIONAL {{ <{e}> ck:highestTier/ck:tierId ?h }} }}")
@@ -225,12 +222,6 @@ def test_export_round_trips(fmt, parser, tmp_path, ox):
 
 # --------------------------------------------------------------------------- a real oxigraph server
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     try:
@@ -239,7 +230,7 @@ def server():
         if os.environ.get("CI"):
             raise
         pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
-    port = free_port()
+    port = store.free_loopback_port()
     url = f"http://127.0.0.1:{port}/query"
     proc = subprocess.Popen([sys.executable, "-m", "carekb.cli", "serve", "--port", str(port), "--with", str(EXAMPLES),
                              "--timeout", "20"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -308,10 +299,6 @@ def test_rules_read_from_the_endpoint_match_the_local_kb(server):
 
 def test_gap_with_rules_from_the_endpoint_equals_local(server):
     """`--endpoint` wherever rules are read: the same answer as from the local kb/."""
-    from click.testing import CliRunner
-
-    from carekb.cli.main import main
-
     profile = str(EXAMPLES / "r8-employment-b.yaml")
     local = json.loads(CliRunner().invoke(main, ["gap", profile, "--format", "json"]).output)
     remote_run = CliRunner().invoke(main, ["gap", profile, "--format", "json", "--endpoint", server])
