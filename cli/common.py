@@ -16,7 +16,7 @@ from carekb.errors import CarekbError
 LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
                            help="Language of labels and messages in tables.")
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                             show_default=True, help="table: readable; json: the machine contract (spec/profile.md).")
+                             show_default=True, help="table: readable; json: the machine contract (docs/profile.md).")
 
 
 ENDPOINT_OPTION = click.option("--endpoint", metavar="URL",

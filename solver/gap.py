@@ -1,5 +1,5 @@
 """Evaluate an office: every tier's minimum-effort action set, the highest attainable tier by
-rate, and the targets above it (spec/profile.md)."""
+rate, and the targets above it (docs/profile.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The result contract (spec/profile.md): an Evaluation as a JSON-ready dict, with yen figures."""
+"""The result contract (docs/profile.md): an Evaluation as a JSON-ready dict, with yen figures."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from carekb.profile import Office, bind
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED = ROOT.parent / "shared"
+REFERENCE = ROOT / "reference"  # copies of the reference facts and seed texts the tests compare with
 
 
 @pytest.fixture(scope="session")

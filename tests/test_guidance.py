@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from carekb.cli.main import main
 from carekb.guidance import load_guidance
 
-from conftest import EXAMPLES, SHARED
+from conftest import EXAMPLES, REFERENCE
 
-SEED = SHARED / "seeds" / "000_68330501926d46c6.txt"
+SEED = REFERENCE / "seeds" / "000_68330501926d46c6.txt"
 
 # Items per section, counted by hand from the seed: one per bullet / ○ paragraph, and one per
 # obligation where a bullet holds several sentences with different modalities.

@@ -16,10 +16,9 @@ from carekb.solver.explain import explain
 from carekb.solver.gap import evaluate
 from carekb.solver.report import short_tier, to_dict
 
-from conftest import EXAMPLES, SHARED, office
+from conftest import EXAMPLES, REFERENCE, office
 
-REF = SHARED / "reference" / "shogai"
-needs_ref = pytest.mark.skipif(not (REF / "old_additions.csv").is_file(), reason="shared/reference not beside the repository")
+REF = REFERENCE / "shogai"
 SERVICES = {"rate_after_school_day": "after-school-day", "rate_child_development": "child-development"}
 CP123 = ["cp1.1", "cp1.2", "cp1.3", "cp2.1", "cp2.1a", "cp2.2", "cp3.1a", "cp3.2"]
 EVERY_CATEGORY = [1, 5, 9, 14, 18, 22]  # one item in each category of the old (= R6) list
@@ -47,7 +46,6 @@ def csv_expr(kb, text: str):
 
 # --------------------------------------------------------------------------- the facts
 
-@needs_ref
 def test_every_old_additions_row_is_in_the_kb(kb):
     seen = set()
     for row in csv.DictReader(open(REF / "old_additions.csv", encoding="utf-8")):
@@ -206,7 +204,6 @@ def test_old_example_from_the_cli():
 
 # --------------------------------------------------------------------------- Ⅴ tiers continue old combinations
 
-@needs_ref
 def test_v_tiers_continue_the_reference_combinations(kb):
     roman = {"1": "I", "2": "II", "3": "III"}
     for row in csv.DictReader(open(REF / "v_tiers.csv", encoding="utf-8")):

@@ -15,9 +15,9 @@ from carekb.solver.explain import explain
 from carekb.solver.gap import evaluate
 from carekb.solver.report import to_dict
 
-from conftest import EXAMPLES, SHARED
+from conftest import EXAMPLES, REFERENCE
 
-REF = SHARED / "reference" / "shogai"
+REF = REFERENCE / "shogai"
 EXAMPLE = EXAMPLES / "roster-group-home.yaml"
 R7_ALL_BUT_CP4 = {
     "version": 1, "office": {"service": "group-home-care"}, "as_of": "2025-07-01",
@@ -48,7 +48,6 @@ def highest(kb, office, as_of=None):
 
 # --------------------------------------------------------------------------- definitions
 
-@pytest.mark.skipif(not (REF / "staff_definitions.csv").is_file(), reason="shared/reference not beside the repository")
 def test_staff_definitions_match_reference(kb):
     for row in csv.DictReader(open(REF / "staff_definitions.csv", encoding="utf-8")):
         if row["scheme"] == "priority-staff":

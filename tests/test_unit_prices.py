@@ -130,10 +130,10 @@ def test_prices_match_the_reference_table(kb):
     """Every row of shared/reference/shogai/unit_prices.csv is in the KB with its yen and confidence, and no more."""
     import csv
 
-    from conftest import SHARED
+    from conftest import REFERENCE
 
     seen = set()
-    with open(SHARED / "reference" / "shogai" / "unit_prices.csv", encoding="utf-8") as f:
+    with open(REFERENCE / "shogai" / "unit_prices.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             for svc in row["services"].split():
                 price = kb.prices[(svc, row["grade"])]

@@ -1,4 +1,4 @@
-"""Office profiles (spec/profile.md): read YAML, JSON or Turtle, check every key, build an Office.
+"""Office profiles (docs/profile.md): read YAML, JSON or Turtle, check every key, build an Office.
 
 Checks that need the rule period (workplace item numbers) run in `bind`, once the as-of date
 is known, so that one profile can be evaluated under several periods' rules.

@@ -1,4 +1,4 @@
-"""Batch gap analysis: one office per table row, each built into the profile dict of spec/profile.md,
+"""Batch gap analysis: one office per table row, each built into the profile dict of docs/profile.md,
 checked by carekb.profile.check (same messages as a YAML profile), bound, evaluated and reported.
 
 A bad row becomes a RowError and does not stop the others; a bad file (unreadable, unknown or

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import sys
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -259,16 +260,8 @@ PARAM_TYPES = {
 
 
 def queries_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for base in (here.parent / "queries", here / "queries"):
-        if base.is_dir():
-            return base
-    try:
-        import carekb.queries as q  # installed as a package (pyproject package-dir)
-
-        return Path(q.__path__[0])
-    except ImportError:
-        raise CarekbError("cannot find the queries/ folder of carekb") from None
+    """queries/, the data subpackage `carekb.queries` (the query library)."""
+    return Path(str(resources.files("carekb.queries")))
 
 
 def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:

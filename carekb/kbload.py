@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+from importlib import resources
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -25,11 +26,8 @@ CODE_HASH = hashlib.sha256(b"".join((PACKAGE_DIR / f).read_bytes() for f in BUIL
 
 
 def data_dirs() -> tuple[Path, Path]:
-    """kb/ and ontology/: beside this package when installed, or at the repository's top level."""
-    for base in (PACKAGE_DIR, PACKAGE_DIR.parent):
-        if (base / "kb").is_dir() and (base / "ontology").is_dir():
-            return base / "kb", base / "ontology"
-    raise CarekbError("cannot find the kb/ and ontology/ folders next to the carekb package")
+    """kb/ and ontology/, the data subpackages `carekb.kb` and `carekb.ontology`."""
+    return Path(str(resources.files("carekb.kb"))), Path(str(resources.files("carekb.ontology")))
 
 
 def kb_files() -> list[Path]:

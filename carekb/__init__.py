@@ -1,0 +1,18 @@
+"""carekb: a knowledge base of Japanese care/welfare addition rules with an exact gap solver.
+
+Where an import lives: `carekb.X` is `carekb/X.py` (this folder: model, KB loading, application
+API, presentation), except for the repository's top-level folders, which are subpackages under
+their own names: `carekb.solver` is `solver/`, `carekb.cli` is `cli/`, `carekb.kb` is `kb/`
+(Turtle facts), `carekb.ontology` is `ontology/`, `carekb.queries` is `queries/`.  Installed,
+setuptools copies those folders into this package; in a source checkout they sit beside it, so
+the checkout's top level is added to this package's search path below.  docs/architecture.md
+describes the layers.
+"""
+
+from pathlib import Path as _Path
+
+__version__ = "0.1.0"
+
+_checkout = _Path(__file__).resolve().parent.parent
+if (_checkout / "pyproject.toml").is_file() and (_checkout / "solver" / "__init__.py").is_file():
+    __path__.append(str(_checkout))  # noqa: F821 (a package's own search path)
