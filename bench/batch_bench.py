@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import machine  # noqa: E402
 from offices import generate  # noqa: E402
 
-from carekb.batch import OFFICE_COLUMNS  # noqa: E402
-from carekb.kbload import load_kb  # noqa: E402
+from carekb.app.batch import OFFICE_COLUMNS  # noqa: E402
+from carekb.graph.kbload import load_kb  # noqa: E402
 
 
 def row(o) -> dict:

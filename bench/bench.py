@@ -104,7 +104,7 @@ def main():
     ap.add_argument("--baseline", type=int, default=20, help="offices in the constraint-model sample (0: skip)")
     args = ap.parse_args()
 
-    from carekb.kbload import load_kb
+    from carekb.graph.kbload import load_kb
     from offices import generate
 
     print(f"machine: {machine()}")
@@ -112,7 +112,7 @@ def main():
     kb = load_kb(use_cache=False)
     print(f"KB parse (rdflib, no cache): {time.perf_counter() - t:.2f} s, {kb.triples} triples, version {kb.version}")
     t = time.perf_counter()
-    from carekb import kbload
+    from carekb.graph import kbload
     kbload._memory.clear()
     kb = load_kb()
     print(f"KB load from cache: {1000 * (time.perf_counter() - t):.1f} ms")

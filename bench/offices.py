@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from carekb.model import KB
-from carekb.profile import Office, bind
+from carekb.model.types import KB
+from carekb.inputs.profile import Office, bind
 
 DAYS = [dt.date(2024, 7, 1), dt.date(2024, 12, 1), dt.date(2025, 7, 1), dt.date(2026, 1, 15),
         dt.date(2026, 7, 1), dt.date(2026, 11, 21)]

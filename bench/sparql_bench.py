@@ -27,7 +27,7 @@ QUERIES = ["offices-by-tier", "common-missing-actions", "yen-left-on-table", "of
 
 def results_nt(kb, offices, chunk: int = 5_000) -> tuple[bytes, int]:
     """N-Triples of every office's evaluation (the graph `carekb sparql --with` builds)."""
-    from carekb.results_rdf import results_graph
+    from carekb.app.results_rdf import results_graph
     from carekb.solver.vectorized import evaluate_many
 
     parts = []
@@ -69,8 +69,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="runs per query and engine (best is reported)")
     args = ap.parse_args()
 
-    from carekb.kbload import kb_files, load_kb
-    from carekb.store import Dataset, bind_params, named_query, oxigraph_store, rdflib_graph
+    from carekb.graph.kbload import kb_files, load_kb
+    from carekb.app.sparql import Dataset, bind_params, named_query, oxigraph_store, rdflib_graph
     from offices import generate
 
     print(f"machine: {machine()}")

@@ -1,5 +1,5 @@
 """`python -m carekb.cli`."""
 
-from .main import main
+from carekb.cli.main import main
 
 main()

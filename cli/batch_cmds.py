@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from .common import (LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date, handles_errors, load_rules, note_overlays,
+from carekb.cli.common import (LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date, handles_errors, load_rules, note_overlays,
                      write_atomically, write_files_atomically)
-from .main import main
+from carekb.cli.main import main
 
 OUT_SUFFIXES = (".xlsx", ".csv", ".json")
 DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
@@ -60,7 +60,7 @@ def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encodin
       carekb batch --template offices.xlsx
       carekb batch examples/batch/offices.csv --out result.xlsx
     """
-    from carekb.errors import CarekbError
+    from carekb.model.errors import CarekbError
 
     if template:
         if offices or out:
@@ -75,7 +75,7 @@ def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encodin
         raise CarekbError(f"unsupported output type '{out.suffix or '(none)'}' (use .xlsx, .csv or .json)", str(out))
     if not out.parent.is_dir():
         raise CarekbError("the output folder does not exist", str(out))
-    from carekb import batch as b
+    from carekb.app import batch as b
     day = as_of_date(as_of)
     kb = load_rules(overlays=overlays)
     sheet, cols, roster = b.read_offices(offices, staff)
@@ -98,8 +98,8 @@ def batch(offices, out, template, staff, as_of, no_pledge, alternatives, encodin
 
 def outputs(kb, result, out: Path, lang: str, encoding: str) -> dict[Path, bytes]:
     """Every output file and its bytes, built before anything is written."""
-    from carekb import batch as b
-    from carekb.tabular import csv_bytes, xlsx_bytes
+    from carekb.app import batch as b
+    from carekb.inputs.tabular import csv_bytes, xlsx_bytes
 
     suffix = out.suffix.lower()
     if suffix == ".json":
@@ -118,9 +118,9 @@ def outputs(kb, result, out: Path, lang: str, encoding: str) -> dict[Path, bytes
 
 
 def write_template(path: Path, encoding: str) -> None:
-    from carekb import batch as b
-    from carekb.errors import CarekbError
-    from carekb.tabular import csv_bytes, xlsx_bytes
+    from carekb.app import batch as b
+    from carekb.model.errors import CarekbError
+    from carekb.inputs.tabular import csv_bytes, xlsx_bytes
 
     tables = b.template_tables()
     suffix = path.suffix.lower()

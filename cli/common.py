@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from carekb.errors import CarekbError
+from carekb.model.errors import CarekbError
 
 LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
                            help="Language of labels and messages in tables.")
@@ -29,7 +29,7 @@ NO_PLEDGE_OPTION = click.option("--no-pledge", is_flag=True,
 
 def as_of_date(as_of: str | None):
     """The --as-of value as a date, or None when it is not given."""
-    from carekb.profile import parse_date
+    from carekb.inputs.profile import parse_date
 
     return parse_date(as_of, "--as-of", "") if as_of else None
 
@@ -39,9 +39,9 @@ def load_rules(endpoint: str | None = None, overlays=()):
     if endpoint:
         if overlays:
             raise CarekbError("--rules-overlay applies to the local kb/, not to --endpoint", "--rules-overlay")
-        from carekb.store import kb_from_endpoint
+        from carekb.app.sparql import kb_from_endpoint
         return kb_from_endpoint(endpoint)
-    from carekb.kbload import load_kb
+    from carekb.graph.kbload import load_kb
     return load_kb(overlays=overlays)
 
 

@@ -7,15 +7,15 @@ import sys
 
 import click
 
-from .common import (AS_OF_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date, echo_json,
+from carekb.cli.common import (AS_OF_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date, echo_json,
                      handles_errors, load_rules, note_overlays, table)
-from .main import main
-from .office_cmds import PROFILE_ARG, date_line, office_line, warnings_text, yen
+from carekb.cli.main import main
+from carekb.cli.office_cmds import PROFILE_ARG, date_line, office_line, warnings_text, yen
 
 
 def read_profile(profile: str):
     """(data, lines, source) of a profile path; '-' reads YAML from standard input."""
-    from carekb.profile import read_document
+    from carekb.inputs.profile import read_document
 
     if profile == "-":
         return read_document("<stdin>.yaml", sys.stdin.read())
@@ -38,7 +38,7 @@ def tier_state(ev, tid: str, lang: str) -> str:
 
 def side_by_side(columns: list[tuple[str, object, dict]], lang: str) -> str:
     """One column per evaluation (name, Evaluation, to_dict): date, period, tier, rate, yen, each tier's gap."""
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     ja = lang == "ja"
     rows = [["判定日" if ja else "as of"] + [d["as_of"] for _, _, d in columns],
@@ -63,7 +63,7 @@ def side_by_side(columns: list[tuple[str, object, dict]], lang: str) -> str:
 
 
 def delta_text(before: dict, after: dict, delta: dict, lang: str) -> str:
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     ja = lang == "ja"
     text = f"{short_tier(before['highest'], lang)} → {short_tier(after['highest'], lang)}"
@@ -141,11 +141,11 @@ def whatif(profile, adds, removes, sets, periods, as_of, no_pledge, fmt, lang, o
       carekb whatif examples/r7-after-school-day.yaml --as-of 2026-07-01 \\
           --rules-overlay examples/overlays/hypothetical-r8-rate.ttl --add cp5
     """
-    from carekb.errors import CarekbError
-    from carekb.profile import bind, check
+    from carekb.model.errors import CarekbError
+    from carekb.inputs.profile import bind, check
     from carekb.solver.gap import evaluate
-    from carekb.solver.report import to_dict
-    from carekb.solver.whatif import apply_changes, changed_office, delta, evaluate_in_period
+    from carekb.app.report import to_dict
+    from carekb.app.whatif import apply_changes, changed_office, delta, evaluate_in_period
 
     if not (adds or removes or sets or periods):
         raise CarekbError("nothing to compare: give --add, --remove, --set or --compare-periods")
@@ -244,9 +244,9 @@ def plan(profile, budget, effort_file, as_of, no_pledge, fmt, lang, overlays):
       carekb plan examples/r7-after-school-day.yaml
       carekb plan examples/r7-after-school-day.yaml --budget 3 --effort examples/effort.csv
     """
-    from carekb.effort import check_in_period, read_effort_csv
-    from carekb.profile import bind, check
-    from carekb.solver.plan import plan as make_plan
+    from carekb.inputs.effort import check_in_period, read_effort_csv
+    from carekb.inputs.profile import bind, check
+    from carekb.app.plan import plan as make_plan
 
     kb = load_rules(None, overlays)
     data, lines, source = read_profile(profile)
@@ -265,7 +265,7 @@ def plan(profile, budget, effort_file, as_of, no_pledge, fmt, lang, overlays):
 
 
 def plan_text(kb, office, period, r: dict, lang: str) -> str:
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     ja = lang == "ja"
     money = r["gain_basis"] == "yen"

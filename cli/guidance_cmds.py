@@ -8,10 +8,10 @@ import io
 
 import click
 
-from carekb.errors import CarekbError
+from carekb.model.errors import CarekbError
 
-from .common import LANG_OPTION, echo_json, handles_errors, table
-from .main import main
+from carekb.cli.common import LANG_OPTION, echo_json, handles_errors, table
+from carekb.cli.main import main
 
 
 def _header(gd, lang):
@@ -40,7 +40,7 @@ def guidance(profile, service, category, fmt, all_items, lang):
     something (modality must/should/…; not permitted/information), in force at the document
     date, and not yet done — in section order, each with its source.
     """
-    from carekb.guidance import load_guidance
+    from carekb.app.guidance import load_guidance
 
     given = [x for x in (profile, service, category) if x]
     if len(given) != 1:
@@ -49,8 +49,8 @@ def guidance(profile, service, category, fmt, all_items, lang):
     done: set[str] = set()
     mode = "applicable"
     if profile:
-        from carekb.kbload import load_kb
-        from carekb.profile import check, read_document
+        from carekb.graph.kbload import load_kb
+        from carekb.inputs.profile import check, read_document
 
         office = check(*read_document(profile), load_kb())
         ids = {i.id for i in gd.items}
@@ -117,8 +117,8 @@ def visit(visit_file, fmt, assume, lang):
     and, when admitted, the conditions of the visit.  Fever threshold and maximum party size are
     assumptions (confidence I), shown in the result; override with --assume.
     """
-    from carekb.guidance import load_guidance
-    from carekb.visit import evaluate, parse_assume, read_visit
+    from carekb.app.guidance import load_guidance
+    from carekb.app.visit import evaluate, parse_assume, read_visit
 
     gd = load_guidance()
     overrides = parse_assume(assume, gd)

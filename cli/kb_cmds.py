@@ -6,14 +6,14 @@ import datetime as dt
 
 import click
 
-from .common import (ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, as_of_date, echo_json, handles_errors, load_rules,
+from carekb.cli.common import (ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, as_of_date, echo_json, handles_errors, load_rules,
                      table)
-from .main import main
+from carekb.cli.main import main
 
 
 def _period(kb, period: str | None, as_of: str | None):
-    from carekb.errors import CarekbError
-    from carekb.profile import resolve_period
+    from carekb.model.errors import CarekbError
+    from carekb.inputs.profile import resolve_period
 
     if period:
         if period not in kb.periods:
@@ -38,7 +38,7 @@ def requirements(period, as_of, endpoint, fmt, lang):
     Period OLD (2024-04-01..2024-05-31) also lists the old additions (旧処遇改善加算 Ⅰ–Ⅴ,
     旧特定処遇改善加算 Ⅰ/Ⅱ, 旧ベースアップ等支援加算) with their rates, and the 2024 grant.
     """
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     kb = load_rules(endpoint)
     p = _period(kb, period, as_of)
@@ -162,7 +162,7 @@ def expr_text(e: tuple) -> str:
 def services(period, endpoint, fmt, lang):
     """Services (service_id for profiles), their groups, and the tiers and rates of a period."""
     from carekb.solver.gap import rank_tiers
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     kb = load_rules(endpoint)
     p = _period(kb, period, None)

@@ -6,7 +6,7 @@ import click
 
 from carekb import __version__
 
-from .common import handles_errors
+from carekb.cli.common import handles_errors
 
 
 class Group(click.Group):
@@ -34,13 +34,13 @@ def main():
 
 def register() -> None:
     # Each module adds its commands to `main`; the order here is the order in --help.
-    from . import office_cmds, kb_cmds  # noqa: F401
+    from carekb.cli import office_cmds, kb_cmds  # noqa: F401
     # -- feature modules register below this line --
-    from . import guidance_cmds  # noqa: F401
-    from . import sparql_cmds  # noqa: F401
-    from . import batch_cmds  # noqa: F401
-    from . import consult_cmds  # noqa: F401
-    from . import staff_cmds  # noqa: F401
+    from carekb.cli import guidance_cmds  # noqa: F401
+    from carekb.cli import sparql_cmds  # noqa: F401
+    from carekb.cli import batch_cmds  # noqa: F401
+    from carekb.cli import consult_cmds  # noqa: F401
+    from carekb.cli import staff_cmds  # noqa: F401
 
 
 register()

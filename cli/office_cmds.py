@@ -6,16 +6,16 @@ import sys
 
 import click
 
-from .common import (AS_OF_OPTION, ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date,
+from carekb.cli.common import (AS_OF_OPTION, ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date,
                      echo_json, handles_errors, load_rules, note_overlays, table)
-from .main import main
+from carekb.cli.main import main
 
 PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
 
 
 def load(profile: str, as_of: str | None, endpoint: str | None = None, overlays=()):
     """(kb, office, period) for a profile path ('-' reads YAML from standard input)."""
-    from carekb.profile import bind, load_office
+    from carekb.inputs.profile import bind, load_office
 
     kb = load_rules(endpoint, overlays)
     text = sys.stdin.read() if profile == "-" else None
@@ -37,7 +37,7 @@ def date_line(as_of, period, kb_version: str, lang: str) -> str:
 
 
 def header(ev, lang: str) -> str:
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     highest = ("取得可能な最上位区分: " if lang == "ja" else "Highest attainable tier: ") + short_tier(ev.highest, lang)
     return "\n".join([office_line(ev.kb, ev.office, lang), date_line(ev.office.as_of, ev.period, ev.kb.version, lang),
@@ -91,9 +91,9 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang
       carekb gap examples/r7-after-school-day.yaml
       carekb gap examples/r8-employment-b.yaml --no-pledge --format json
     """
-    from carekb.errors import CarekbError
+    from carekb.model.errors import CarekbError
     from carekb.solver.gap import evaluate
-    from carekb.solver.report import short_tier, to_dict
+    from carekb.app.report import short_tier, to_dict
 
     kb, office, period = load(profile, as_of, endpoint, overlays)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge, alternatives=engine == "dnf", engine=engine)
@@ -158,7 +158,7 @@ def tiers(profile, as_of, no_pledge, endpoint, overlays, fmt, lang):
     Tiers are listed highest first by rate (by nominal rank where a rate is unknown).
     """
     from carekb.solver.gap import evaluate
-    from carekb.solver.report import short_tier, tiers_dict
+    from carekb.app.report import short_tier, tiers_dict
 
     kb, office, period = load(profile, as_of, endpoint, overlays)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge)
@@ -194,10 +194,10 @@ def explain(profile, tier, as_of, no_pledge, full, endpoint, fmt, lang):
     Example:
       carekb explain examples/r7-after-school-day.yaml II
     """
-    from carekb.errors import CarekbError
+    from carekb.model.errors import CarekbError
     from carekb.solver.explain import explain as explain_tier
     from carekb.solver.gap import evaluate
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     kb, office, period = load(profile, as_of, endpoint)
     ev = evaluate(kb, office, period, use_pledges=not no_pledge)
@@ -257,13 +257,13 @@ def validate(profiles, check_kb, as_of, shacl, lang):
       carekb validate examples/*.yaml
       carekb validate --kb
     """
-    from carekb.errors import CarekbError
+    from carekb.model.errors import CarekbError
 
     if not profiles and not check_kb:
         raise CarekbError("name one or more profiles, or --kb")
     bad = 0
     if check_kb:
-        from carekb.shapes import kb_report_text, validate_kb
+        from carekb.inputs.shapes import kb_report_text, validate_kb
 
         violations = validate_kb()
         if violations:
@@ -275,7 +275,7 @@ def validate(profiles, check_kb, as_of, shacl, lang):
         try:
             kb, office, period = load(p, as_of)
             if shacl:
-                from carekb.shapes import validate_office
+                from carekb.inputs.shapes import validate_office
                 validate_office(office, lang)
             click.echo(f"{p}: OK ({office.service}, {office.as_of}, period {period.id})")
         except CarekbError as e:

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from .common import LANG_OPTION, as_of_date, handles_errors, write_atomically
-from .main import main
+from carekb.cli.common import LANG_OPTION, as_of_date, handles_errors, write_atomically
+from carekb.cli.main import main
 
 WITH_OPTION = click.option(
     "--with", "profiles", multiple=True, metavar="PROFILES", type=click.Path(exists=True),
@@ -17,7 +17,7 @@ AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
 
 
 def _params(pairs) -> dict[str, str]:
-    from carekb.errors import CarekbError
+    from carekb.model.errors import CarekbError
 
     out = {}
     for p in pairs:
@@ -32,8 +32,8 @@ def _query_text(query, query_name, params):
     """(text, source) of the query: a named one, a file, '-' for standard input, or the text itself."""
     import os
 
-    from carekb import store
-    from carekb.errors import CarekbError
+    from carekb.app import sparql as store
+    from carekb.model.errors import CarekbError
 
     if query_name and query:
         raise CarekbError("give either QUERY or --query-name, not both", "--query-name")
@@ -59,8 +59,8 @@ def _read_query_file(path: str) -> str:
     """A .rq file as text: bounded in size, UTF-8, not binary (errors name the file and byte)."""
     import os
 
-    from carekb.errors import CarekbError
-    from carekb.sparql_safety import MAX_QUERY_BYTES
+    from carekb.model.errors import CarekbError
+    from carekb.graph.sparql_safety import MAX_QUERY_BYTES
 
     size = os.path.getsize(path)
     if size > MAX_QUERY_BYTES:
@@ -112,8 +112,8 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, m
     """
     import time
 
-    from carekb import store
-    from carekb.errors import CarekbError
+    from carekb.app import sparql as store
+    from carekb.model.errors import CarekbError
 
     if list_:
         _print_library(lang)
@@ -126,7 +126,7 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, m
                               "into the endpoint, or start `carekb serve --with …`", "--with")
         result = store.query_endpoint(endpoint, text, source, timeout, max_rows)
     else:
-        from carekb.sparql_safety import check_query
+        from carekb.graph.sparql_safety import check_query
 
         check_query(text, source)  # before the (slow) store is built
         st = store.oxigraph_store(store.dataset(profiles, as_of_date(as_of)))
@@ -139,7 +139,7 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, m
 
 
 def _print_library(lang: str) -> None:
-    from carekb import store
+    from carekb.app import sparql as store
 
     for name, q in store.library().items():
         title = q.title_ja if lang == "ja" else q.title_en
@@ -163,7 +163,7 @@ def export(fmt, profiles, as_of, output):
       carekb export --format nt -o carekb.nt
       carekb export --with examples/ --format nq -o carekb.nq
     """
-    from carekb import store
+    from carekb.app import sparql as store
 
     data = store.serialize(store.oxigraph_store(store.dataset(profiles, as_of_date(as_of))), fmt)
     if output:
@@ -209,8 +209,8 @@ def serve(host, port, profiles, as_of, timeout):
     import tempfile
     from pathlib import Path
 
-    from carekb import store
-    from carekb.endpoint import start_proxy
+    from carekb.app import sparql as store
+    from carekb.web.proxy import start_proxy
 
     st = store.oxigraph_store(store.dataset(profiles, as_of_date(as_of)))
     with tempfile.TemporaryDirectory(prefix="carekb-serve-") as tmp:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, table
-from .main import main
+from carekb.cli.common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, table
+from carekb.cli.main import main
 
 
 def definitions(kb, lang: str) -> dict:
@@ -29,7 +29,7 @@ def definitions(kb, lang: str) -> dict:
 
 
 def roster_rows(kb, office, period, lang: str) -> dict:
-    from carekb import roster
+    from carekb.inputs import roster
 
     ja = lang == "ja"
     # per field: an id may name both an occupation (※1) and a qualification (※2), e.g. nursery-teacher
@@ -75,13 +75,13 @@ def staff(profile, as_of, fmt, lang):
       carekb staff
       carekb staff examples/roster-group-home.yaml
     """
-    from carekb.errors import CarekbError
+    from carekb.model.errors import CarekbError
 
-    from .office_cmds import load
+    from carekb.cli.office_cmds import load
 
     ja = lang == "ja"
     if profile is None:
-        from .common import load_rules
+        from carekb.cli.common import load_rules
 
         kb = load_rules(None)
         data = definitions(kb, lang)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from carekb.errors import CarekbError
+from carekb.model.errors import CarekbError
 
-from .gap import TierResult, action_key, rate_of
-from .rules import Context
+from carekb.solver.gap import TierResult, action_key, rate_of
+from carekb.solver.rules import Context
 
 
 class Model:

@@ -3,10 +3,10 @@ label, source and confidence, and for workplace rules the counts that fall short
 
 from __future__ import annotations
 
-from carekb import roster
+from carekb.inputs import roster
 
-from . import workplace as wp
-from .gap import Evaluation
+from carekb.solver import workplace as wp
+from carekb.solver.gap import Evaluation
 
 
 def describe_condition(cond: tuple, lang: str = "en") -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from carekb.model import KB, Period, Rate, Tier, WorkplaceException
-from carekb.profile import Office
+from carekb.model.types import KB, Period, Rate, Tier, WorkplaceException
+from carekb.inputs.profile import Office
 
-from . import workplace as wp
-from . import terms
-from .memo import per_kb
-from .rules import Context, compile_tier, period_requirements
+from carekb.solver import workplace as wp
+from carekb.solver import terms
+from carekb.solver.memo import per_kb
+from carekb.solver.rules import Context, compile_tier, period_requirements
 
 @per_kb
 def action_key(kb: KB, a: str):
@@ -190,7 +190,7 @@ def evaluate(kb: KB, office: Office, period: Period, use_pledges: bool = True, e
     cost_of = cost_function(office, extra_effort)
     ranked, by_rate = rank_tiers(kb, period, office.service)
     if engine == "csp":
-        from .csp import solve_tier_csp
+        from carekb.solver.csp import solve_tier_csp
         results = {t.id: solve_tier_csp(ctx, t, cost_of) for t in ranked}
     else:
         results = {t.id: solve_tier(ctx, t, cost_of, keep_optimal=alternatives) for t in ranked}

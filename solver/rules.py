@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from operator import attrgetter
 
-from carekb.errors import CarekbError
-from carekb.model import KB, Period
-from carekb.profile import FACT_ATTRIBUTES, Office
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB, Period
+from carekb.inputs.profile import FACT_ATTRIBUTES, Office
 
-from . import terms
-from .memo import per_kb
+from carekb.solver import terms
+from carekb.solver.memo import per_kb
 
 Term = tuple[frozenset, frozenset]  # (action ids, workplace rule ids)
 TRUE: tuple[Term, ...] = ((frozenset(), frozenset()),)

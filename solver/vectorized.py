@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carekb.model import KB
-from carekb.profile import Office
+from carekb.model.types import KB
+from carekb.inputs.profile import Office
 
-from . import terms
-from . import workplace as wp
-from .gap import (Effort, Evaluation, TierResult, _completion, assemble, choose, cost_function, evaluate, rank_tiers,
+from carekb.solver import terms
+from carekb.solver import workplace as wp
+from carekb.solver.gap import (Effort, Evaluation, TierResult, _completion, assemble, choose, cost_function, evaluate, rank_tiers,
                   rate_of, solve_tier)
-from .rules import Context, compile_tier
+from carekb.solver.rules import Context, compile_tier
 
 INFEASIBLE = np.int64(1 << 40)
 
@@ -187,7 +187,7 @@ def summary(ev: Evaluation) -> tuple:
 
 
 def _json(ev: Evaluation) -> dict:
-    from .report import to_dict
+    from carekb.app.report import to_dict
 
     return to_dict(ev, alternatives=False)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from carekb.model import KB, WorkplaceException
+from carekb.model.types import KB, WorkplaceException
 
-from .memo import per_kb
+from carekb.solver.memo import per_kb
 
 
 @dataclass(frozen=True)

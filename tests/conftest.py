@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from carekb.kbload import load_kb
-from carekb.profile import Office, bind
+from carekb.graph.kbload import load_kb
+from carekb.inputs.profile import Office, bind
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -118,8 +118,8 @@ def test_write_atomically_leaves_nothing_when_interrupted(tmp_path, monkeypatch)
 
 
 def test_export_error_mid_way_leaves_no_file(tmp_path, monkeypatch):
-    from carekb import store
-    from carekb.errors import CarekbError
+    from carekb.app import sparql as store
+    from carekb.model.errors import CarekbError
 
     def failing(st, fmt):
         raise CarekbError("disk full while serialising", "export")
@@ -159,9 +159,9 @@ def test_every_output_file_goes_through_an_atomic_write():
 def test_shacl_violation_names_key_value_and_yaml_line(kb, tmp_path):
     """The shapes are the second line of defence: an Office that bypassed the Python checks (as a
     library caller might build it) is reported by profile key and line, in Japanese and English."""
-    from carekb.profile import Office
-    from carekb.shapes import validate_office
-    from carekb.errors import CarekbError
+    from carekb.inputs.profile import Office
+    from carekb.inputs.shapes import validate_office
+    from carekb.model.errors import CarekbError
 
     f = tmp_path / "p.yaml"
     f.write_text("office:\n  service: home-care\n  employees: -3\nworkplace: [1, 40]\n", encoding="utf-8")
@@ -180,8 +180,8 @@ def test_kb_violations_are_readable(monkeypatch):
     """`validate --kb` lists each KB violation as node, property, message (ja/en) — from the shape's own message."""
     import rdflib
 
-    from carekb import shapes
-    from carekb.kbload import kb_files, parse_graph
+    from carekb.inputs import shapes
+    from carekb.graph.kbload import kb_files, parse_graph
 
     g = parse_graph(kb_files())
     tier = next(g.subjects(rdflib.RDF.type, rdflib.URIRef(shapes.CK + "Tier")))
@@ -237,7 +237,7 @@ def _rows(n):
 
 
 def test_remote_rows_are_capped_and_reading_stops(fake_endpoint):
-    from carekb import store
+    from carekb.app import sparql as store
 
     url, state = fake_endpoint
     state["chunks"] = lambda: _rows(10**7)  # ~400 MB if read to the end
@@ -248,7 +248,7 @@ def test_remote_rows_are_capped_and_reading_stops(fake_endpoint):
 
 
 def test_remote_complete_answer_in_any_key_order(fake_endpoint):
-    from carekb import store
+    from carekb.app import sparql as store
 
     url, state = fake_endpoint
     body = b'{"results": {"bindings": [{"s": {"type": "uri", "value": "urn:a"}}]}, "head": {"vars": ["s"]}}'
@@ -260,8 +260,8 @@ def test_remote_complete_answer_in_any_key_order(fake_endpoint):
 def test_remote_slow_answer_hits_the_time_out(fake_endpoint):
     import time
 
-    from carekb import store
-    from carekb.errors import CarekbError
+    from carekb.app import sparql as store
+    from carekb.model.errors import CarekbError
 
     url, state = fake_endpoint
     state["chunks"], state["delay"] = lambda: _rows(10**6), 0.05  # trickles: each read is quick, the whole is not
@@ -272,8 +272,8 @@ def test_remote_slow_answer_hits_the_time_out(fake_endpoint):
 
 
 def test_remote_garbage_is_a_clear_error(fake_endpoint):
-    from carekb import store
-    from carekb.errors import CarekbError
+    from carekb.app import sparql as store
+    from carekb.model.errors import CarekbError
 
     url, state = fake_endpoint
     state["chunks"] = lambda: [b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": oops']
@@ -294,7 +294,7 @@ def test_serve_refuses_updates_service_and_other_methods(tmp_path):
     import urllib.error
     import urllib.request
 
-    from carekb import store
+    from carekb.app import sparql as store
 
     port = store.free_loopback_port()
     proc = subprocess.Popen([sys.executable, "-m", "carekb.cli", "serve", "--port", str(port)], cwd=tmp_path,

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
-from carekb import batch as b
+from carekb.app import batch as b
 from carekb.cli.main import main
-from carekb.errors import CarekbError
-from carekb.tabular import decode, read_csv, read_table
+from carekb.model.errors import CarekbError
+from carekb.inputs.tabular import decode, read_csv, read_table
 
 from conftest import EXAMPLES, ROOT
 
@@ -283,7 +283,7 @@ def test_staff_rows_grouped_by_office():
 
 
 def test_staff_reach_the_profile_dict(kb, monkeypatch):
-    import carekb.profile as profile
+    import carekb.inputs.profile as profile
 
     seen = {}
     real = profile.check

@@ -9,7 +9,7 @@ import pytest
 
 from carekb.solver import workplace as wp
 from carekb.solver.gap import evaluate
-from carekb.solver.report import to_dict
+from carekb.app.report import to_dict
 from carekb.solver.vectorized import evaluate_many, reports
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carekb.errors import CarekbError
-from carekb.kbload import load_kb
-from carekb.profile import TOP_KEYS, bind, check, read_document
+from carekb.model.errors import CarekbError
+from carekb.graph.kbload import load_kb
+from carekb.inputs.profile import TOP_KEYS, bind, check, read_document
 
 from conftest import EXAMPLES, office
 from oracle import Oracle
@@ -110,8 +110,8 @@ VISIT_FIELDS = ["temperature_c", "symptoms", "close_contact", "household_symptom
                                                ["cough", "fatigue", "sneezing"]))), max_size=10)),
        data=st.binary(max_size=200))
 def test_visit_loader_never_crashes(doc, data):
-    from carekb.guidance import load_guidance
-    from carekb.visit import check_visit, evaluate, read_visit
+    from carekb.app.guidance import load_guidance
+    from carekb.app.visit import check_visit, evaluate, read_visit
 
     gd = load_guidance()
     req = _only_carekb_errors(check_visit, doc, gd, "fuzz.yaml")
@@ -132,7 +132,7 @@ SPARQL_WORDS = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "{", "}", "?s
 
 @pytest.fixture(scope="module")
 def sparql_store():
-    from carekb import store
+    from carekb.app import sparql as store
 
     return store.oxigraph_store(store.dataset())
 
@@ -140,7 +140,7 @@ def sparql_store():
 @FUZZ
 @given(text=st.one_of(st.text(max_size=200), st.lists(st.sampled_from(SPARQL_WORDS), max_size=25).map(" ".join)))
 def test_sparql_query_path_never_crashes(sparql_store, text):
-    from carekb import store
+    from carekb.app import sparql as store
 
     # the CLI's path: check, then run with a row cap and a time-out (a random cross product must stop)
     result = _only_carekb_errors(store.query_store, sparql_store, text, "<fuzz>", 50, 10)
@@ -155,7 +155,7 @@ DATES = ["2024-07-01", "2025-02-01", "2025-07-01", "2026-04-15", "2026-07-01", "
 
 @st.composite
 def offices(draw, near: bool):
-    from carekb.profile import resolve_period
+    from carekb.inputs.profile import resolve_period
 
     day = draw(st.sampled_from(DATES))
     period = resolve_period(KB, dt.date.fromisoformat(day))

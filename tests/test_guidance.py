@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from carekb.cli.main import main
-from carekb.guidance import load_guidance
+from carekb.app.guidance import load_guidance
 
 from conftest import EXAMPLES, REFERENCE
 

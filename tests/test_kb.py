@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from carekb.shapes import validate_kb
+from carekb.inputs.shapes import validate_kb
 
 from conftest import REFERENCE
 

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from carekb import store
+from carekb.app import sparql as store
 from carekb.cli.main import main
-from carekb.errors import CarekbError
-from carekb.profile import Office, bind
+from carekb.model.errors import CarekbError
+from carekb.inputs.profile import Office, bind
 from carekb.solver.explain import explain
 from carekb.solver.gap import evaluate
-from carekb.solver.report import short_tier, to_dict
+from carekb.app.report import short_tier, to_dict
 
 from conftest import EXAMPLES, REFERENCE, office
 

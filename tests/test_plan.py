@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from carekb.cli.main import main
-from carekb.effort import check_in_period, read_effort_csv
-from carekb.errors import CarekbError
-from carekb.profile import bind, load_office
-from carekb.solver.plan import plan
+from carekb.inputs.effort import check_in_period, read_effort_csv
+from carekb.model.errors import CarekbError
+from carekb.inputs.profile import bind, load_office
+from carekb.app.plan import plan
 
 from conftest import EXAMPLES
 

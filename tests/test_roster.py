@@ -7,13 +7,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from carekb import roster
+from carekb.inputs import roster
 from carekb.cli.main import main
-from carekb.errors import CarekbError
-from carekb.profile import bind, check, load_office
+from carekb.model.errors import CarekbError
+from carekb.inputs.profile import bind, check, load_office
 from carekb.solver.explain import explain
 from carekb.solver.gap import evaluate
-from carekb.solver.report import to_dict
+from carekb.app.report import to_dict
 
 from conftest import EXAMPLES, REFERENCE
 

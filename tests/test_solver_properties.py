@@ -17,7 +17,7 @@ SERVICES = ["employment-b", "after-school-day", "short-stay", "home-care", "faci
 def random_office(kb, rng: random.Random, near: bool):
     day = rng.choice(DATES)
     svc = rng.choice(SERVICES)
-    from carekb.profile import resolve_period
+    from carekb.inputs.profile import resolve_period
     period = resolve_period(kb, __import__("datetime").date.fromisoformat(day))
     if not kb.tiers_for(period.id, svc):
         svc = "employment-b"
@@ -117,7 +117,7 @@ def test_constraint_model_agrees_with_dnf(kb, seed):
 
 def test_constraint_model_reports_the_exception(kb):
     """Like the DNF, the constraint model names the inferred exception its answer relies on."""
-    from carekb.profile import bind, check, read_document
+    from carekb.inputs.profile import bind, check, read_document
     from carekb.solver.csp import solve_tier_csp
 
     from conftest import EXAMPLES

@@ -10,9 +10,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from carekb import store
+from carekb.app import sparql as store
 from carekb.cli.main import main
-from carekb.errors import CarekbError
+from carekb.model.errors import CarekbError
 
 from conftest import EXAMPLES, ROOT
 
@@ -56,8 +56,8 @@ def comparable(result):
 # --------------------------------------------------------------------------- results as RDF
 
 def test_results_match_the_json_contract(ds, ox):
-    from carekb.results_rdf import evaluation_iri
-    from carekb.solver.report import to_dict
+    from carekb.app.results_rdf import evaluation_iri
+    from carekb.app.report import to_dict
 
     assert len(ds.evaluations) >= 6
     for ev in ds.evaluations:
@@ -290,7 +290,7 @@ def test_server_malformed_query_exit_2(server):
 
 
 def test_rules_read_from_the_endpoint_match_the_local_kb(server):
-    from carekb.kbload import load_kb
+    from carekb.graph.kbload import load_kb
 
     remote, local = store.kb_from_endpoint(server), load_kb()
     assert remote.rates == local.rates and remote.tiers.keys() == local.tiers.keys()

@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import rdflib
 import pytest
 
-from carekb.profile import REGION_GRADES
+from carekb.inputs.profile import REGION_GRADES
 from carekb.solver.gap import evaluate
-from carekb.solver.report import to_dict
+from carekb.app.report import to_dict
 from carekb.solver.yen import addition_units, addition_yen
 
 from conftest import ROOT, office

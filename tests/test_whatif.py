@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from carekb.cli.main import main
-from carekb.errors import CarekbError
-from carekb.kbload import load_kb
-from carekb.profile import check, read_document
-from carekb.solver.whatif import apply_changes, day_in_period, evaluate_in_period
+from carekb.model.errors import CarekbError
+from carekb.graph.kbload import load_kb
+from carekb.inputs.profile import check, read_document
+from carekb.app.whatif import apply_changes, day_in_period, evaluate_in_period
 
 from conftest import EXAMPLES
 
@@ -155,7 +155,7 @@ def test_compare_periods_errors():
 
 
 def test_evaluate_in_period_works_off_kb_periods(kb):
-    from carekb.profile import load_office
+    from carekb.inputs.profile import load_office
 
     o = load_office(R7, kb).with_changes(workplace=frozenset(), effort=())
     for pid, period in kb.periods.items():  # every period the KB knows, whatever it is called

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from carekb.solver.gap import evaluate
-from carekb.solver.report import to_dict
+from carekb.app.report import to_dict
 
 from conftest import office
 
@@ -154,7 +154,7 @@ def test_unknown_rate_is_null_not_zero(kb):
 
 def test_consult_service_only_in_r8(kb):
     import pytest
-    from carekb.errors import CarekbError
+    from carekb.model.errors import CarekbError
     with pytest.raises(CarekbError, match="no tier"):
         office(kb, "consult-plan", "2025-07-01")
     o, p = office(kb, "consult-plan", "2026-07-01", met=["tokurei.wage"], workplace=[18, 19, 20, 21, 22])

@@ -10,11 +10,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from carekb.errors import CarekbError
-from carekb.model import KB, Period
-from carekb.profile import Office, bind, check, is_action_id, resolve_period
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB, Period
+from carekb.inputs.profile import Office, bind, check, is_action_id, resolve_period
 
-from .gap import Evaluation, evaluate
+from carekb.solver.gap import Evaluation, evaluate
 
 NESTED = ("office", "history", "effort")   # --set office.region=…: the first dot separates the mapping
 

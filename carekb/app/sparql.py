@@ -17,8 +17,8 @@ from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CarekbError
-from .sparql_safety import check_query, in_child, query_kind, read_local, read_remote
+from carekb.model.errors import CarekbError
+from carekb.graph.sparql_safety import check_query, in_child, query_kind, read_local, read_remote
 
 PREFIXES = {
     "ck": "https://w3id.org/carekb/vocab#",
@@ -58,11 +58,11 @@ class Dataset:
 
 
 def dataset(profiles=(), as_of=None, kb=None) -> Dataset:
-    from .kbload import kb_files
+    from carekb.graph.kbload import kb_files
 
     ds = Dataset(kb_files())
     if profiles:
-        from .results_rdf import evaluate_profiles, results_graph
+        from carekb.app.results_rdf import evaluate_profiles, results_graph
 
         ds.evaluations = evaluate_profiles(profiles, kb, as_of)
         ds.results_nt = results_graph(ds.evaluations).serialize(format="nt", encoding="utf-8")
@@ -86,7 +86,7 @@ def oxigraph_store(ds: Dataset):
 
 def rdflib_graph(ds: Dataset):
     """The same graph in rdflib (slower; used to cross-check the embedded store)."""
-    from .kbload import parse_graph
+    from carekb.graph.kbload import parse_graph
 
     g = parse_graph(ds.files)
     if ds.results_nt:
@@ -219,7 +219,7 @@ def kb_from_endpoint(url: str, timeout: float = DEFAULT_TIMEOUT_S):
 
     import rdflib
 
-    from .kbload import build
+    from carekb.graph.kbload import build
 
     nt = query_endpoint(url, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "--endpoint", timeout)
     g = rdflib.Graph()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import CarekbError
-from .kbload import kb_files, kb_version
+from carekb.model.errors import CarekbError
+from carekb.graph.kbload import kb_files, kb_version
 
 CK = "https://w3id.org/carekb/vocab#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -174,7 +174,7 @@ class Guidance:
 
 
 def load_guidance(use_cache: bool = True) -> Guidance:
-    from .kbload import cached_build, parse_graph
+    from carekb.graph.kbload import cached_build, parse_graph
 
     files = kb_files()
     version = kb_version()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .errors import CarekbError
-from .guidance import Guidance, Rule, Test
+from carekb.model.errors import CarekbError
+from carekb.app.guidance import Guidance, Rule, Test
 
 
 # read_document words its errors for profiles; these say the same of a visit request
@@ -17,7 +17,7 @@ _REWORD = {"binary file, not a profile (YAML, JSON or Turtle)": "binary file, no
 
 
 def read_visit(path: str | Path, gd: Guidance) -> tuple[dict, str]:
-    from .profile import read_document
+    from carekb.inputs.profile import read_document
 
     if Path(path).suffix.lower() in (".ttl", ".turtle"):
         raise CarekbError("a visit request is YAML or JSON, not Turtle", str(path))

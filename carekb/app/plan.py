@@ -14,12 +14,12 @@ stage's tier is complete, so gain is credited to the stage, never split among it
 
 from __future__ import annotations
 
-from carekb.model import KB, Period
-from carekb.profile import Office
+from carekb.model.types import KB, Period
+from carekb.inputs.profile import Office
 
-from .gap import cost_function, evaluate
-from .report import to_dict
-from .whatif import action_field
+from carekb.solver.gap import cost_function, evaluate
+from carekb.app.report import to_dict
+from carekb.app.whatif import action_field
 
 OUTSIDE = 10 ** 9  # effort given to actions outside the plan when staging it: never chosen while the plan suffices
 

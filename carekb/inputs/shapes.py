@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import CarekbError
-from .kbload import CK, kb_files, parse_graph, shape_files
-from .profile import TURTLE_PROPERTIES
+from carekb.model.errors import CarekbError
+from carekb.graph.kbload import CK, kb_files, parse_graph, shape_files
+from carekb.inputs.profile import TURTLE_PROPERTIES
 
 # the profile key of each office property (the inverse of office_rdf / profile.turtle_profile)
 PROFILE_KEYS = {prop: key for key, prop in TURTLE_PROPERTIES.items()}  # ck:Office property -> profile key
@@ -136,7 +136,7 @@ def profile_violations(office) -> list[Violation]:
     import rdflib
     from rdflib.namespace import RDF
 
-    from .office_rdf import office_graph
+    from carekb.graph.office_rdf import office_graph
 
     g = parse_graph(kb_files())
     source = Path(office.source)
@@ -168,7 +168,7 @@ def profile_line(source: Path, key: str) -> int | None:
         return None
     if suffix == ".json":
         return None
-    from .profile import read_document
+    from carekb.inputs.profile import read_document
 
     try:
         data, lines, _ = read_document(source)

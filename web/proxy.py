@@ -14,8 +14,8 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .errors import CarekbError
-from .sparql_safety import MAX_QUERY_BYTES, check_query
+from carekb.model.errors import CarekbError
+from carekb.graph.sparql_safety import MAX_QUERY_BYTES, check_query
 
 
 class QueryProxy(BaseHTTPRequestHandler):

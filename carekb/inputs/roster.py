@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .errors import CarekbError
-from .model import KB, DerivedFact, StaffConcept
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB, DerivedFact, StaffConcept
 
 STAFF_KEYS = ("name", "role", "qualifications", "years_in_corp", "annual_wage_after", "annual_wage_before")
 REQUIRED = ("role", "years_in_corp", "annual_wage_after")

@@ -18,7 +18,7 @@ import select
 import signal
 import time
 
-from .errors import CarekbError
+from carekb.model.errors import CarekbError
 
 MAX_QUERY_BYTES = 1_000_000          # a hand-written query is a few kB; a megabyte is a mistake or an attack
 DEFAULT_MAX_ROWS = 10_000

@@ -13,15 +13,15 @@ from importlib import resources
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .errors import CarekbError
-from .model import (KB, Cited, DerivedFact, Grant, OldAddition, OldTier, Period, PledgeRule, PriorityRule, Rate,
+from carekb.model.errors import CarekbError
+from carekb.model.types import (KB, Cited, DerivedFact, Grant, OldAddition, OldTier, Period, PledgeRule, PriorityRule, Rate,
                     Requirement, Service, StaffConcept, StaffScheme, Tier, UnitPrice, WorkplaceException,
                     WorkplaceItem, WorkplaceRule)
 
 CK = "https://w3id.org/carekb/vocab#"
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The code that builds and defines the cached models: a change to it must not be served a stale pickle.
-BUILDER_FILES = ("model.py", "kbload.py", "guidance.py")
+BUILDER_FILES = ("model/types.py", "graph/kbload.py", "app/guidance.py")
 CODE_HASH = hashlib.sha256(b"".join((PACKAGE_DIR / f).read_bytes() for f in BUILDER_FILES)).hexdigest()[:8]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from carekb.model import Cited
+from carekb.model.types import Cited
 
-from . import yen
-from .gap import Evaluation, alternatives_for
-from .memo import per_kb
-from .explain import describe_condition
+from carekb.solver import yen
+from carekb.solver.gap import Evaluation, alternatives_for
+from carekb.solver.memo import per_kb
+from carekb.solver.explain import describe_condition
 
 ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
 # Period OLD: a tier id names the old additions claimed together, e.g. S1+T1+B.

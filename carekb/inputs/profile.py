@@ -12,9 +12,9 @@ import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import CarekbError
-from .model import KB, Period
-from .roster import MAX_WAGE, parse_staff, top_wage, wage_threshold
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB, Period
+from carekb.inputs.roster import MAX_WAGE, parse_staff, top_wage, wage_threshold
 
 MAX_PROFILE_BYTES = 5_000_000
 HISTORY_TIERS = {"shogu": (1, 2, 3), "tokutei": (1, 2)}

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CarekbError
+from carekb.model.errors import CarekbError
 
 MAX_TABLE_BYTES = 200_000_000
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import CarekbError
-from .model import KB, Period
-from .profile import check_effort, check_effort_items
-from .tabular import read_csv
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB, Period
+from carekb.inputs.profile import check_effort, check_effort_items
+from carekb.inputs.tabular import read_csv
 
 HEADERS = {"action": "action", "取組": "action", "effort": "effort", "工数": "effort"}
 

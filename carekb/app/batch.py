@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import CarekbError
-from .model import KB
-from .tabular import Sheet, read_table
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB
+from carekb.inputs.tabular import Sheet, read_table
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,7 @@ def run(kb: KB, sheet: Sheet, cols: dict[int, Column], roster: Roster | None = N
         use_pledges: bool = True, alternatives: bool = False, tick=None, workers: int | None = None) -> Batch:
     """Check every row, then evaluate each distinct office once (many at a time, on `workers`
     processes); `tick(k)` reports k more rows done (for a progress bar)."""
-    from .profile import bind, check
+    from carekb.inputs.profile import bind, check
 
     out = Batch(rows=len(sheet.rows))
     roster = Roster() if roster is None else roster
@@ -305,7 +305,7 @@ def run(kb: KB, sheet: Sheet, cols: dict[int, Column], roster: Roster | None = N
 
 def _evaluate(kb: KB, offices: list, use_pledges: bool, alternatives: bool, workers, tick, rows: int) -> list[dict]:
     """`carekb gap --format json` of each office, in order, ticking the rows they stand for."""
-    from carekb.solver.report import to_dict
+    from carekb.app.report import to_dict
 
     out: list[dict] = []
     ticked = 0
@@ -366,7 +366,7 @@ def _tier_rank(kb: KB, tid: str):
 
 def summary_table(kb: KB, batch: Batch, lang: str = "ja") -> Table:
     """One row per office: highest tier, rate, yen, and per higher tier the missing count and yen gain."""
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     tiers = sorted({t["tier"] for _, r in batch.results for t in r["targets"]}, key=lambda t: _tier_rank(kb, t))
     headers = [_t(lang, "行", "row"), _t(lang, "事業所番号", "id"), _t(lang, "事業所名", "name"),
@@ -399,7 +399,7 @@ def summary_table(kb: KB, batch: Batch, lang: str = "ja") -> Table:
 
 def actions_table(kb: KB, batch: Batch, lang: str = "ja") -> Table:
     """One row per office × higher tier × missing action, with label, category, source and confidence."""
-    from carekb.solver.report import short_tier
+    from carekb.app.report import short_tier
 
     headers = [_t(lang, "行", "row"), _t(lang, "事業所番号", "id"), _t(lang, "事業所名", "name"),
                _t(lang, "サービス", "service"), _t(lang, "ルール期間", "period"), _t(lang, "目標区分", "target"),

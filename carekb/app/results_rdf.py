@@ -8,7 +8,7 @@ rules and rates.  The figures are those of the JSON result (solver/report.py `to
 
 from __future__ import annotations
 
-from .office_rdf import CK, SERVICE_NS, office_graph, office_iri
+from carekb.graph.office_rdf import CK, SERVICE_NS, office_graph, office_iri
 
 SHOGAI = "https://w3id.org/carekb/shogai/"
 EVALUATION_NS = "https://w3id.org/carekb/evaluation/"
@@ -42,7 +42,7 @@ def results_graph(evaluations, graph=None):
     from rdflib import Literal, URIRef
     from rdflib.namespace import RDF, XSD
 
-    from carekb.solver.report import to_dict
+    from carekb.app.report import to_dict
 
     ck = rdflib.Namespace(CK)
     g = graph if graph is not None else rdflib.Graph()
@@ -111,9 +111,9 @@ def evaluate_profiles(paths, kb=None, as_of=None, use_pledges: bool = True):
     *.ttl files that are office profiles (have an `office` mapping); other documents there are skipped."""
     from pathlib import Path
 
-    from carekb.errors import CarekbError
-    from carekb.kbload import load_kb
-    from carekb.profile import bind, check, read_document
+    from carekb.model.errors import CarekbError
+    from carekb.graph.kbload import load_kb
+    from carekb.inputs.profile import bind, check, read_document
     from carekb.solver.gap import evaluate
 
     kb = kb or load_kb()

@@ -1,0 +1,1 @@
+"""The web shell (`carekb serve`): the SPARQL endpoint and the JSON API over carekb.app."""
