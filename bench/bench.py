@@ -130,7 +130,8 @@ def main():
               "identical to the plain solver")
         if n <= args.json_up_to:
             t = time.perf_counter()
-            gap_analysis(kb, offices, args.workers, shape="json")
+            from carekb.app.report import to_dict
+            gap_analysis(kb, offices, args.workers, shape=lambda ev: to_dict(ev, alternatives=False))
             dt = time.perf_counter() - t
             print(f"  the same with the full JSON report per office: {dt:7.2f} s ({1e6 * dt / n:6.0f} µs/office)")
         del offices, results

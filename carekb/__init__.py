@@ -16,3 +16,10 @@ __version__ = "0.1.0"
 _checkout = _Path(__file__).resolve().parent.parent
 if (_checkout / "pyproject.toml").is_file() and (_checkout / "solver" / "__init__.py").is_file():
     __path__.append(str(_checkout))  # noqa: F821 (a package's own search path)
+
+# The public API (docs/architecture.md): imported after the search path above is complete.
+from carekb.app.api import (KB, BatchResults, Office, Overlay, batch, explain, gap, load_kb, load_profile,  # noqa: E402
+                            plan, requirements, services, sparql, tiers, whatif)
+
+__all__ = ["KB", "BatchResults", "Office", "Overlay", "batch", "explain", "gap", "load_kb", "load_profile", "plan",
+           "requirements", "services", "sparql", "tiers", "whatif", "__version__"]

@@ -11,10 +11,21 @@ from pathlib import Path
 
 import click
 
+from carekb.i18n import set_lang
 from carekb.model.errors import CarekbError
+from carekb.inputs.profile import parse_date
+from carekb.app.api import load_kb
+from carekb.app.contract import note_overlays  # noqa: F401 (used by the batch command)
+from carekb.model.overlay import overlay_info  # noqa: F401
+from carekb.render.table import table  # noqa: F401 (the commands' text tables)
 
-LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
-                           help="Language of labels and messages in tables.")
+def _set_lang(ctx, param, value):
+    set_lang(value)      # before the other options are read: their errors speak this language too
+    return value
+
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, is_eager=True,
+                           callback=_set_lang, help="Language of labels and messages in tables.")
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                              show_default=True, help="table: readable; json: the machine contract (docs/profile.md).")
 
@@ -29,20 +40,12 @@ NO_PLEDGE_OPTION = click.option("--no-pledge", is_flag=True,
 
 def as_of_date(as_of: str | None):
     """The --as-of value as a date, or None when it is not given."""
-    from carekb.inputs.profile import parse_date
-
     return parse_date(as_of, "--as-of", "") if as_of else None
 
 
 def load_rules(endpoint: str | None = None, overlays=()):
     """The compiled KB: from this installation's kb/ (plus rule overlays), or from a SPARQL endpoint's graph."""
-    if endpoint:
-        if overlays:
-            raise CarekbError("--rules-overlay applies to the local kb/, not to --endpoint", "--rules-overlay")
-        from carekb.app.sparql import kb_from_endpoint
-        return kb_from_endpoint(endpoint)
-    from carekb.graph.kbload import load_kb
-    return load_kb(overlays=overlays)
+    return load_kb(overlays, endpoint=endpoint)
 
 
 def fail(err: CarekbError) -> None:
@@ -100,40 +103,17 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
         raise
 
 
-def table(rows: list[list], headers: list[str]) -> str:
-    """A plain-text table that lines up full-width (Japanese) characters."""
-    import unicodedata
-
-    def width(s: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-    cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(width(r[i]) for r in cells) for i in range(len(headers))]
-    out = []
-    for n, r in enumerate(cells):
-        out.append("  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(r)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
+RATES_OPTION = click.option(
+    "--rates", "rates", metavar="FILE.csv", type=click.Path(dir_okay=False),
+    help="Rates to use where the KB lacks them (or to replace its own): CSV period,service,tier,rate_pct[,source] "
+         "(`carekb services --unknown-rates` writes the rows to fill). Results mark them as user-supplied; "
+         "kb_version gains the file's hash.")
+READING_OPTION = click.option(
+    "--reading", "reading", metavar="ID", multiple=True,
+    help="Evaluate under this reading of a contested rule (e.g. C1-B; repeatable, one per rule). "
+         "Without it each rule's default reading applies and the result lists the readings that change it.")
 
 OVERLAY_OPTION = click.option(
     "--rules-overlay", "overlays", multiple=True, metavar="FILE.ttl", type=click.Path(dir_okay=False),
     help="Turtle that adds or replaces KB facts for this run only (repeatable; for each subject and "
          "property it states, its values replace the KB's). Results list it and report a different kb_version.")
-
-
-def overlay_info(overlays) -> list[dict]:
-    """The overlays a result was computed with (file and content hash), for the JSON and a warning."""
-    import hashlib
-
-    return [{"file": str(o), "sha256": hashlib.sha256(Path(o).read_bytes()).hexdigest()[:12]} for o in overlays]
-
-
-def note_overlays(data: dict, overlays) -> dict:
-    """Add `rules_overlays` and a warning to a result dict: its facts are not (only) the KB's."""
-    data["rules_overlays"] = overlay_info(overlays)
-    if overlays:
-        data.setdefault("warnings", []).append(
-            "rules overlay in effect (hypothetical facts for this run): " + ", ".join(str(o) for o in overlays))
-    return data

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import sys
+import json
 
 import click
 
-from carekb.cli.common import (AS_OF_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date, echo_json,
-                     handles_errors, load_rules, note_overlays, table)
-from carekb.cli.main import main
-from carekb.cli.office_cmds import PROFILE_ARG, date_line, office_line, warnings_text, yen
-
-
-def read_profile(profile: str):
-    """(data, lines, source) of a profile path; '-' reads YAML from standard input."""
-    from carekb.inputs.profile import read_document
-
-    if profile == "-":
-        return read_document("<stdin>.yaml", sys.stdin.read())
-    return read_document(profile)
+from carekb.app import api
+from carekb.app.report import short_tier
+from carekb.cli.common import (AS_OF_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, RATES_OPTION,
+                               READING_OPTION, as_of_date,
+                               echo_json, handles_errors, load_rules, table)
+from carekb.cli.group import main
+from carekb.i18n import t
+from carekb.render.width import fit
+from carekb.cli.office_cmds import PROFILE_ARG, date_line, office_line, read_office, warnings_text, yen
 
 
 # --------------------------------------------------------------------------- rendering
@@ -38,8 +33,6 @@ def tier_state(ev, tid: str, lang: str) -> str:
 
 def side_by_side(columns: list[tuple[str, object, dict]], lang: str) -> str:
     """One column per evaluation (name, Evaluation, to_dict): date, period, tier, rate, yen, each tier's gap."""
-    from carekb.app.report import short_tier
-
     ja = lang == "ja"
     rows = [["判定日" if ja else "as of"] + [d["as_of"] for _, _, d in columns],
             ["ルール期間" if ja else "rule period"] + [d["period"] for _, _, d in columns],
@@ -63,8 +56,6 @@ def side_by_side(columns: list[tuple[str, object, dict]], lang: str) -> str:
 
 
 def delta_text(before: dict, after: dict, delta: dict, lang: str) -> str:
-    from carekb.app.report import short_tier
-
     ja = lang == "ja"
     text = f"{short_tier(before['highest'], lang)} → {short_tier(after['highest'], lang)}"
     if delta["yen_per_month"] is not None:
@@ -90,13 +81,7 @@ def changes_text(changes: list[dict], lang: str) -> str:
 
 def shown(value) -> str:
     """A --set value as the user would write it (dates as YYYY-MM-DD, none for a missing key)."""
-    import json
-
     return "none" if value is None else json.dumps(value, ensure_ascii=False, default=str).strip('"')
-
-
-def merged_warnings(*dicts) -> dict:
-    return {"warnings": list(dict.fromkeys(w for d in dicts for w in d.get("warnings", [])))}
 
 
 # --------------------------------------------------------------------------- whatif
@@ -116,8 +101,10 @@ def merged_warnings(*dicts) -> dict:
 @FORMAT_OPTION
 @LANG_OPTION
 @OVERLAY_OPTION
+@RATES_OPTION
+@READING_OPTION
 @handles_errors
-def whatif(profile, adds, removes, sets, periods, as_of, no_pledge, fmt, lang, overlays):
+def whatif(profile, adds, removes, sets, periods, as_of, no_pledge, fmt, lang, overlays, rates, reading):
     """What if the office changed, or the rules did: before and after side by side.
 
     \b
@@ -141,72 +128,29 @@ def whatif(profile, adds, removes, sets, periods, as_of, no_pledge, fmt, lang, o
       carekb whatif examples/r7-after-school-day.yaml --as-of 2026-07-01 \\
           --rules-overlay examples/overlays/hypothetical-r8-rate.ttl --add cp5
     """
-    from carekb.model.errors import CarekbError
-    from carekb.inputs.profile import bind, check
-    from carekb.solver.gap import evaluate
-    from carekb.app.report import to_dict
-    from carekb.app.whatif import apply_changes, changed_office, delta, evaluate_in_period
-
-    if not (adds or removes or sets or periods):
-        raise CarekbError("nothing to compare: give --add, --remove, --set or --compare-periods")
     kb = load_rules(None, overlays)
-    data, lines, source = read_profile(profile)
-    day = as_of_date(as_of)
-    before = check(data, lines, source, kb)
-    changes: list[dict] = []
-    after = before
-    if adds or removes or sets:
-        new_data, changes = apply_changes(kb, data, adds, removes, sets)
-        after = changed_office(kb, new_data, source, changes)
-    use_pledges = not no_pledge
-
-    if periods:
-        ids = [p.strip() for p in periods.split(",") if p.strip()]
-        if not ids:
-            raise CarekbError("name one or more periods, e.g. R7,R8", "--compare-periods")
-        office = after.with_changes(as_of=day) if day else after
-        evs = [evaluate_in_period(kb, office, pid, use_pledges) for pid in ids]
-        dicts = [to_dict(ev, alternatives=False) for ev in evs]
-        requested = (office.as_of or dt.date.today()).isoformat()
-        for d in dicts:
-            d["as_of_requested"] = requested
-        result = note_overlays({"periods": dicts, "changes": changes, "as_of_requested": requested,
-                                "delta": delta(dicts[0], dicts[-1]), **merged_warnings(*dicts)}, overlays)
-        if fmt == "json":
-            echo_json(result)
-            return
-        cols = [(d["period"], ev, d) for ev, d in zip(evs, dicts)]
-        out = [office_line(kb, office, lang),
-               ("プロファイルの判定日: " if lang == "ja" else "Profile date: ") + requested
-               + ("（各期間内に収めた日付で判定）" if lang == "ja" else " (each period is evaluated on this date clipped into it)"),
-               f"KB: {kb.version}", "", side_by_side(cols, lang), "", delta_text(dicts[0], dicts[-1], result["delta"], lang)]
-        if changes:
-            out.append(changes_text(changes, lang))
-        out.append(warnings_text(result, lang))
-        click.echo("\n".join(x for x in out if x is not None))
-        return
-
-    def run(office):
-        bound, period = bind(office, kb, day)
-        ev = evaluate(kb, bound, period, use_pledges=use_pledges)
-        return ev, to_dict(ev, alternatives=False)
-
-    ev_before, d_before = run(before)
-    try:
-        ev_after, d_after = run(after)
-    except CarekbError as e:
-        e.message += " (after --set/--add/--remove)"
-        raise
-    result = note_overlays({"before": d_before, "after": d_after, "changes": changes,
-                            "delta": delta(d_before, d_after), **merged_warnings(d_before, d_after)}, overlays)
+    result = api.whatif(read_office(profile, kb), add=adds, remove=removes, set=sets, compare_periods=periods,
+                        as_of=as_of_date(as_of), no_pledge=no_pledge, kb=kb, rates=rates, reading=reading)
+    data, columns = result.to_dict(), result.context
     if fmt == "json":
-        echo_json(result)
+        echo_json(data)
         return
     ja = lang == "ja"
-    cols = [("変更前" if ja else "before", ev_before, d_before), ("変更後" if ja else "after", ev_after, d_after)]
-    out = [office_line(kb, ev_before.office, lang), f"KB: {kb.version}", "", side_by_side(cols, lang), "",
-           delta_text(d_before, d_after, result["delta"], lang), changes_text(changes, lang), warnings_text(result, lang)]
-    click.echo("\n".join(x for x in out if x is not None))
+    first, last = columns[0][2], columns[-1][2]
+    if periods:
+        out = [office_line(kb, columns[0][1].office, lang),
+               ("プロファイルの判定日: " if ja else "Profile date: ") + data["as_of_requested"]
+               + ("（各期間内に収めた日付で判定）" if ja else " (each period is evaluated on this date clipped into it)"),
+               f"KB: {kb.version}", "", side_by_side(columns, lang), "", delta_text(first, last, data["delta"], lang)]
+        if data["changes"]:
+            out.append(changes_text(data["changes"], lang))
+    else:
+        names = {"before": "変更前" if ja else "before", "after": "変更後" if ja else "after"}
+        cols = [(names[n], ev, d) for n, ev, d in columns]
+        out = [office_line(kb, columns[0][1].office, lang), f"KB: {kb.version}", "", side_by_side(cols, lang), "",
+               delta_text(first, last, data["delta"], lang), changes_text(data["changes"], lang)]
+    out.append(warnings_text(data, lang))
+    click.echo(fit("\n".join(x for x in out if x is not None)))
 
 
 # --------------------------------------------------------------------------- plan
@@ -223,8 +167,10 @@ def whatif(profile, adds, removes, sets, periods, as_of, no_pledge, fmt, lang, o
 @FORMAT_OPTION
 @LANG_OPTION
 @OVERLAY_OPTION
+@RATES_OPTION
+@READING_OPTION
 @handles_errors
-def plan(profile, budget, effort_file, as_of, no_pledge, fmt, lang, overlays):
+def plan(profile, budget, effort_file, as_of, no_pledge, fmt, lang, overlays, rates, reading):
     """Which higher tier pays best within an effort budget, and the order to get there.
 
     \b
@@ -244,29 +190,17 @@ def plan(profile, budget, effort_file, as_of, no_pledge, fmt, lang, overlays):
       carekb plan examples/r7-after-school-day.yaml
       carekb plan examples/r7-after-school-day.yaml --budget 3 --effort examples/effort.csv
     """
-    from carekb.inputs.effort import check_in_period, read_effort_csv
-    from carekb.inputs.profile import bind, check
-    from carekb.app.plan import plan as make_plan
-
     kb = load_rules(None, overlays)
-    data, lines, source = read_profile(profile)
-    office, period = bind(check(data, lines, source, kb), kb, as_of_date(as_of))
-    extra = None
-    if effort_file:
-        extra, rows = read_effort_csv(effort_file, kb)
-        check_in_period(extra, rows, kb, period, effort_file)
-    result = make_plan(kb, office, period, budget, use_pledges=not no_pledge, extra_effort=extra)
-    result["effort_file"] = effort_file
-    note_overlays(result, overlays)
+    result = api.plan(read_office(profile, kb), budget=budget, effort=effort_file, as_of=as_of_date(as_of),
+                      no_pledge=no_pledge, kb=kb, rates=rates, reading=reading)
     if fmt == "json":
-        echo_json(result)
+        echo_json(result.to_dict())
         return
-    click.echo(plan_text(kb, office, period, result, lang))
+    office, period = result.context
+    click.echo(fit(plan_text(kb, office, period, result.to_dict(), lang)))
 
 
 def plan_text(kb, office, period, r: dict, lang: str) -> str:
-    from carekb.app.report import short_tier
-
     ja = lang == "ja"
     money = r["gain_basis"] == "yen"
 
@@ -297,7 +231,10 @@ def plan_text(kb, office, period, r: dict, lang: str) -> str:
         out.append(table(rows, ["区分", "加算率", "最小工数", "月額増" if money else "加算率増", "年額増", "予算内"] if ja else
                          ["tier", "rate", "min. effort", "gain/month" if money else "rate gain", "gain/year", "in budget"]))
     if r["chosen"] is None:
-        if r["options"]:
+        unknown = [o for o in r["options"] if o["reachable"] and o["within_budget"] and o["gain"] is None]
+        if unknown:   # unknown is not zero: say why no tier was chosen
+            out.append("\n" + t("plan.gain_unknown", lang, tiers="、".join(short_tier(o["tier"], lang) for o in unknown)))
+        elif r["options"]:
             out.append("\n" + ("予算内で増収となる区分はありません。" if ja else "No tier with a gain fits the budget."))
     else:
         out.append("\n" + (f"推奨: {short_tier(r['chosen'], lang)}（工数 {r['chosen_effort']}、{'月額 ' if money else ''}"

@@ -9,9 +9,11 @@ import io
 import click
 
 from carekb.model.errors import CarekbError
-
+from carekb.app.api import load_profile
+from carekb.app.guidance import load_guidance
+from carekb.app.visit import evaluate, parse_assume, read_visit
 from carekb.cli.common import LANG_OPTION, echo_json, handles_errors, table
-from carekb.cli.main import main
+from carekb.cli.group import main
 
 
 def _header(gd, lang):
@@ -40,8 +42,6 @@ def guidance(profile, service, category, fmt, all_items, lang):
     something (modality must/should/…; not permitted/information), in force at the document
     date, and not yet done — in section order, each with its source.
     """
-    from carekb.app.guidance import load_guidance
-
     given = [x for x in (profile, service, category) if x]
     if len(given) != 1:
         raise CarekbError("give exactly one of PROFILE, --service or --category", "carekb guidance")
@@ -49,10 +49,7 @@ def guidance(profile, service, category, fmt, all_items, lang):
     done: set[str] = set()
     mode = "applicable"
     if profile:
-        from carekb.graph.kbload import load_kb
-        from carekb.inputs.profile import check, read_document
-
-        office = check(*read_document(profile), load_kb())
+        office = load_profile(profile)
         ids = {i.id for i in gd.items}
         for d in office.guidance_done:
             if d not in ids:
@@ -117,9 +114,6 @@ def visit(visit_file, fmt, assume, lang):
     and, when admitted, the conditions of the visit.  Fever threshold and maximum party size are
     assumptions (confidence I), shown in the result; override with --assume.
     """
-    from carekb.app.guidance import load_guidance
-    from carekb.app.visit import evaluate, parse_assume, read_visit
-
     gd = load_guidance()
     overrides = parse_assume(assume, gd)
     req, source = read_visit(visit_file, gd)

@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
-from carekb.cli.common import (ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, as_of_date, echo_json, handles_errors, load_rules,
-                     table)
-from carekb.cli.main import main
+from carekb.app import api
+from carekb.inputs.user_rates import unknown_rates_csv
+from carekb.model.errors import CarekbError
+from carekb.app.report import short_tier
+from carekb.cli.common import ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, as_of_date, echo_json, handles_errors, load_rules, table
+from carekb.cli.group import main
+from carekb.render.width import fit
+from carekb.render.provisions_text import with_text as with_text_lines
 
-
-def _period(kb, period: str | None, as_of: str | None):
-    from carekb.model.errors import CarekbError
-    from carekb.inputs.profile import resolve_period
-
-    if period:
-        if period not in kb.periods:
-            raise CarekbError(f"unknown period '{period}' (periods: {', '.join(kb.periods)})", "--period")
-        return kb.periods[period]
-    day = as_of_date(as_of) or dt.date.today()
-    return resolve_period(kb, day, "--as-of" if as_of else "today")
+SCHEME_OPTION = click.option("--scheme", metavar="S", help="Scheme id: shogai (障害福祉, the default) or kaigo (介護保険).")
 
 
 @main.command()
 @click.option("--period", metavar="P", help="Rule period id (OLD, R6, R7, R8); default: the period of --as-of or today.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Show the period in force on this date.")
+@SCHEME_OPTION
+@click.option("--with-text", "with_text", is_flag=True,
+              help="Each rule beside its provision (document, pinpoint, the Japanese text or a note that it is not "
+                   "available), the provisions of the rate tables, and the contested readings with their defaults.")
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
 @handles_errors
-def requirements(period, as_of, endpoint, fmt, lang):
+def requirements(period, as_of, scheme, with_text, endpoint, fmt, lang):
     """The rules of a period: requirement atoms, tier expressions, workplace items and counting
     rules, and pledges — each with its source and confidence.
 
@@ -38,35 +35,19 @@ def requirements(period, as_of, endpoint, fmt, lang):
     Period OLD (2024-04-01..2024-05-31) also lists the old additions (旧処遇改善加算 Ⅰ–Ⅴ,
     旧特定処遇改善加算 Ⅰ/Ⅱ, 旧ベースアップ等支援加算) with their rates, and the 2024 grant.
     """
-    from carekb.app.report import short_tier
-
-    kb = load_rules(endpoint)
-    p = _period(kb, period, as_of)
+    result = api.requirements(period, as_of=as_of_date(as_of), scheme=scheme, kb=load_rules(endpoint),
+                              with_text=with_text, lang=lang)
+    data, (kb, p) = result.to_dict(), result.context
     ja = lang == "ja"
-    reqs = [{"id": r.id, "label_ja": r.label_ja, "label_en": r.label_en, "composite": r.composite,
-             "satisfied_when": r.satisfied_when_ja if ja else (r.satisfied_when_en or r.satisfied_when_ja),
-             "source": r.cited.text(), "confidence": r.cited.confidence}
-            for r in kb.requirements.values() if not r.periods or p.id in r.periods]
-    tiers = [{"tier": t.id, "label": t.label_ja if ja else t.label_en, "requires": expr_text(t.expr),
-              "service_groups": sorted(t.groups), "source": t.cited.text(), "confidence": t.cited.confidence}
-             for t in kb.tiers.get(p.id, {}).values()]
-    rules = [{"id": r.id, "label": r.label_ja if ja else r.label_en, "source": r.cited.text(),
-              "confidence": r.cited.confidence} for r in kb.rules.values() if r.period == p.id]
-    items = [{"number": it.number, "category": it.category, "label_ja": it.label_ja}
-             for it in kb.items[p.item_list].values()]
-    pledges = [{"id": f"pledge.{x.id}", "satisfies": [expr_text(t) for t in x.targets], "deadline": x.deadline.isoformat(),
-                "condition": expr_text(x.condition) if x.condition else None, "source": x.cited.text(),
-                "confidence": x.cited.confidence} for x in kb.pledges.get(p.id, ())]
-    data = {"period": p.id, "label": p.label_ja if ja else p.label_en, "valid_from": p.valid_from.isoformat(),
-            "valid_to": p.valid_to.isoformat() if p.valid_to else None, "kb_version": kb.version,
-            "requirements": reqs, "tiers": tiers, "workplace_rules": rules, "workplace_items": items, "pledges": pledges}
-    old, grants = old_additions(kb, p, lang)
-    if old:
-        data["old_additions"] = old
-    if grants:
-        data["grants"] = grants
+    tiers, reqs, rules, items, pledges = (data[k] for k in ("tiers", "requirements", "workplace_rules",
+                                                            "workplace_items", "pledges"))
+    old, grants = data.get("old_additions"), data.get("grants")
     if fmt == "json":
         echo_json(data)
+        return
+    if with_text:
+        header = f"{p.id}: {data['label']} ({data['valid_from']} – {data['valid_to'] or ''})  KB {kb.version}\n"
+        click.echo(header + with_text_lines(data, short_tier, lang))
         return
     out = [f"{p.id}: {data['label']} ({data['valid_from']} – {data['valid_to'] or ''})  KB {kb.version}", ""]
     out.append("■ " + ("区分と要件" if ja else "Tiers and their requirements"))
@@ -98,87 +79,51 @@ def requirements(period, as_of, endpoint, fmt, lang):
                            g["confidence"]] for g in grants],
                          ["交付金" if ja else "grant", "期間" if ja else "period", "条件" if ja else "condition",
                           "交付率(%)" if ja else "rate (%)", "確度" if ja else "conf."]))
-    click.echo("\n".join(out))
-
-
-def old_additions(kb, p, lang: str) -> tuple[list, list]:
-    """The old additions and grants in force during a period (before 2024-06 only), with per-service rates."""
-    ja = lang == "ja"
-
-    def rates(key):
-        return {svc: float(r.pct) for (k, svc), r in sorted(kb.component_rates.items()) if k == key}
-
-    old = []
-    for a in kb.old_additions.values():
-        if not p.overlaps(a.valid_from, a.valid_to):
-            continue
-        tiers = []
-        for key in a.tiers:
-            t = kb.old_tiers[key]
-            req = kb.requirements.get(t.requirement) if t.requirement else None
-            tiers.append({"key": key, "tier": t.tier, "label": t.label_ja if ja else t.label_en,
-                          "valid_to": t.valid_to.isoformat() if t.valid_to else None,
-                          "requires": expr_text(req.definition) if req else None,
-                          "amount": f"{t.fraction} × {t.fraction_of}" if t.fraction_of else None,
-                          "rates": rates(key), "source": t.cited.text(), "confidence": t.cited.confidence})
-        old.append({"id": a.id, "label": a.label_ja if ja else a.label_en,
-                    "valid_from": a.valid_from.isoformat() if a.valid_from else None,
-                    "valid_to": a.valid_to.isoformat() if a.valid_to else None, "tiers": tiers,
-                    "source": a.cited.text(), "confidence": a.cited.confidence})
-    grants = [{"id": g.id, "label": g.label_ja if ja else g.label_en, "valid_from": g.valid_from.isoformat(),
-               "valid_to": g.valid_to.isoformat(), "condition": g.condition_ja if ja else g.condition_en,
-               "held_any": list(g.held_any), "rates": rates(g.id), "note": g.note, "source": g.cited.text(),
-               "confidence": g.cited.confidence} for g in kb.grants.values() if g.overlaps(p)]
-    return old, grants
+    click.echo(fit("\n".join(out)))
 
 
 def rates_text(rates: dict) -> str:
     return ", ".join(f"{svc} {pct}" for svc, pct in rates.items()) or "?"
 
 
-def expr_text(e: tuple) -> str:
-    kind = e[0]
-    if kind in ("all", "any"):
-        inner = (" & " if kind == "all" else " | ").join(expr_text(x) for x in e[1])
-        return f"({inner})"
-    if kind == "tier":
-        return e[2]
-    if kind == "wrule":
-        return f"env:{e[1]}"
-    if kind in ("act", "req"):
-        return e[1]
-    if kind == "tier":
-        return e[2]
-    from carekb.solver.explain import describe_condition
-    return f"[{describe_condition(e)}]"
-
-
 @main.command()
 @click.option("--period", metavar="P", help="Show the tiers and rates of this period (default: today's).")
+@SCHEME_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
+@click.option("--unknown-rates", "unknown_rates", is_flag=True,
+              help="Write the (period, service, tier) rows whose rate the KB does not know, as CSV in the columns of "
+                   "--rates (period,service,tier,rate_pct,source), ready to fill in from the 告示; --period limits it.")
 @handles_errors
-def services(period, endpoint, fmt, lang):
-    """Services (service_id for profiles), their groups, and the tiers and rates of a period."""
-    from carekb.solver.gap import rank_tiers
-    from carekb.app.report import short_tier
-
-    kb = load_rules(endpoint)
-    p = _period(kb, period, None)
-    ja = lang == "ja"
-    data = []
-    for s in kb.services.values():
-        ranked, _ = rank_tiers(kb, p, s.id)
-        data.append({"service_id": s.id, "name_ja": s.label_ja, "name_en": s.label_en, "groups": sorted(s.groups),
-                     "law": s.law, "cp5_means": s.cp5_means or None,
-                     "tiers": [{"tier": t.id, "rate_pct": float(kb.rates[(p.id, s.id, t.id)].pct)
-                                if (p.id, s.id, t.id) in kb.rates else None} for t in ranked]})
-    if fmt == "json":
-        echo_json({"period": p.id, "kb_version": kb.version, "services": data})
+def services(period, scheme, endpoint, fmt, lang, unknown_rates):
+    """Services of a scheme (service_id for profiles), their groups, and the tiers and rates of a
+    period ('?' = rate unknown); the last lines count known and unknown rates in every period."""
+    kb = load_rules(endpoint).of_scheme(scheme)
+    if unknown_rates:
+        if period and period not in kb.periods:
+            raise CarekbError(f"unknown period '{period}' (periods: {', '.join(kb.periods)})", "--period")
+        click.echo(unknown_rates_csv(kb, period), nl=False)
         return
+    result = api.services(period, kb=kb, lang=lang)
+    if fmt == "json":
+        echo_json(result.to_dict())
+        return
+    p, ja, data = result.context[1], lang == "ja", result.to_dict()["services"]
     rows = [[d["service_id"], d["name_ja"] if ja else d["name_en"],
              " ".join(f"{short_tier(t['tier'], lang)}:{t['rate_pct'] if t['rate_pct'] is not None else '?'}" for t in d["tiers"])
              or ("（対象外）" if ja else "(not covered)")] for d in data]
     click.echo(f"{p.id} {p.label_ja if ja else p.label_en}\n" +
                table(rows, ["service_id", "サービス" if ja else "service", "区分:加算率(%)" if ja else "tier:rate(%)"]))
+    click.echo("\n".join(rate_coverage(kb, lang)))
+
+
+def rate_coverage(kb, lang: str) -> list[str]:
+    """Per period: how many (service, tier) rates are known and how many are unknown."""
+    out = []
+    for pid in kb.periods:
+        pairs = [(s, t.id) for s in kb.own_services() for t in kb.tiers_for(pid, s)]
+        known = sum((pid, s, t) in kb.rates for s, t in pairs)
+        out.append(f"{pid}: 加算率 既知 {known}・不明 {len(pairs) - known}" if lang == "ja"
+                   else f"{pid}: rates known {known}, unknown {len(pairs) - known}")
+    return out

@@ -6,20 +6,31 @@ import sys
 
 import click
 
-from carekb.cli.common import (AS_OF_OPTION, ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, as_of_date,
-                     echo_json, handles_errors, load_rules, note_overlays, table)
-from carekb.cli.main import main
+from carekb.model.errors import CarekbError
+from carekb.inputs.profile import bind, load_office
+from carekb.inputs.shapes import kb_report_text, validate_kb, validate_office
+from carekb.app import api
+from carekb.app.report import short_tier
+from carekb.app.readings import differs_line
+from carekb.cli.common import (AS_OF_OPTION, ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, RATES_OPTION, READING_OPTION,
+                               as_of_date, echo_json, handles_errors, load_rules, table)
+from carekb.cli.group import main
+from carekb.render.width import fit
 
 PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
 
 
+def read_office(profile: str, kb):
+    """The office of a profile path, checked against the KB ('-' reads YAML from standard input)."""
+    text = sys.stdin.read() if profile == "-" else None
+    return load_office("<stdin>.yaml" if profile == "-" else profile, kb, text)
+
+
 def load(profile: str, as_of: str | None, endpoint: str | None = None, overlays=()):
     """(kb, office, period) for a profile path ('-' reads YAML from standard input)."""
-    from carekb.inputs.profile import bind, load_office
-
     kb = load_rules(endpoint, overlays)
-    text = sys.stdin.read() if profile == "-" else None
-    office = load_office("<stdin>.yaml" if profile == "-" else profile, kb, text)
+    office = read_office(profile, kb)
+    kb = kb.for_service(office.service)  # the rules of the office's scheme (障害, 介護, ...)
     office, period = bind(office, kb, as_of_date(as_of))
     return kb, office, period
 
@@ -37,8 +48,6 @@ def date_line(as_of, period, kb_version: str, lang: str) -> str:
 
 
 def header(ev, lang: str) -> str:
-    from carekb.app.report import short_tier
-
     highest = ("取得可能な最上位区分: " if lang == "ja" else "Highest attainable tier: ") + short_tier(ev.highest, lang)
     return "\n".join([office_line(ev.kb, ev.office, lang), date_line(ev.office.as_of, ev.period, ev.kb.version, lang),
                       highest + rate_text(ev, ev.highest)])
@@ -76,8 +85,10 @@ def warnings_text(data: dict, lang: str) -> str:
 @LANG_OPTION
 @ENDPOINT_OPTION
 @OVERLAY_OPTION
+@RATES_OPTION
+@READING_OPTION
 @handles_errors
-def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang):
+def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, rates, reading, fmt, lang):
     """Gaps to every higher tier: the fewest (least-effort) actions that reach each one.
 
     \b
@@ -91,21 +102,10 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang
       carekb gap examples/r7-after-school-day.yaml
       carekb gap examples/r8-employment-b.yaml --no-pledge --format json
     """
-    from carekb.model.errors import CarekbError
-    from carekb.solver.gap import evaluate
-    from carekb.app.report import short_tier, to_dict
-
-    kb, office, period = load(profile, as_of, endpoint, overlays)
-    ev = evaluate(kb, office, period, use_pledges=not no_pledge, alternatives=engine == "dnf", engine=engine)
-    data = note_overlays(to_dict(ev, alternatives=engine == "dnf"), overlays)
-    data["engine"] = engine
-    if target:
-        if target not in ev.results:
-            raise CarekbError(f"tier '{target}' does not exist for {office.service} in {period.id} "
-                              f"(tiers: {', '.join(ev.results)})", "--target")
-        data["targets"] = [t for t in data["targets"] if t["tier"] == target]
-        if not data["targets"]:
-            data["note"] = f"tier {target} is not above the highest attainable tier"
+    kb = load_rules(endpoint, overlays)
+    result = api.gap(read_office(profile, kb), as_of=as_of_date(as_of), no_pledge=no_pledge, target=target,
+                     engine=engine, kb=kb, rates=rates, reading=reading, lang=lang)
+    data, ev = result.to_dict(), result.evaluation
     if fmt == "json":
         echo_json(data)
         return
@@ -114,6 +114,7 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang
         out[-1] += f"  月額 {data['yen_per_month']:,}円" if lang == "ja" else f"  {data['yen_per_month']:,} yen a month"
     if no_pledge:
         out.append("（誓約は数えていません）" if lang == "ja" else "(pledges ignored)")
+    out.append(differs_line(data["readings"], short_tier, lang))
     if not data["targets"]:
         out.append("これより上位の区分はありません。" if lang == "ja" else "No higher tier.")
     for t in data["targets"]:
@@ -140,7 +141,7 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang
             rows.append([a["id"], label + alt, a["confidence"]])
         out.append(table(rows, ["ID", "取組" if lang == "ja" else "action", "確度" if lang == "ja" else "conf."]))
     out.append(warnings_text(data, lang))
-    click.echo("\n".join(x for x in out if x))
+    click.echo(fit("\n".join(x for x in out if x)))
 
 
 @main.command()
@@ -151,18 +152,18 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, fmt, lang
 @LANG_OPTION
 @ENDPOINT_OPTION
 @OVERLAY_OPTION
+@RATES_OPTION
+@READING_OPTION
 @handles_errors
-def tiers(profile, as_of, no_pledge, endpoint, overlays, fmt, lang):
+def tiers(profile, as_of, no_pledge, endpoint, overlays, rates, reading, fmt, lang):
     """Every tier of the office's service in the period: rate, attained or not, actions missing.
 
     Tiers are listed highest first by rate (by nominal rank where a rate is unknown).
     """
-    from carekb.solver.gap import evaluate
-    from carekb.app.report import short_tier, tiers_dict
-
-    kb, office, period = load(profile, as_of, endpoint, overlays)
-    ev = evaluate(kb, office, period, use_pledges=not no_pledge)
-    data = note_overlays(tiers_dict(ev), overlays)
+    kb = load_rules(endpoint, overlays)
+    result = api.tiers(read_office(profile, kb), as_of=as_of_date(as_of), no_pledge=no_pledge, kb=kb, rates=rates,
+                       reading=reading, lang=lang)
+    data, ev = result.to_dict(), result.context
     if fmt == "json":
         echo_json(data)
         return
@@ -173,8 +174,9 @@ def tiers(profile, as_of, no_pledge, endpoint, overlays, fmt, lang):
             ("到達不可" if ja else "unreachable") if not t["reachable"] else (f"不足 {t['missing_count']}" if ja else f"{t['missing_count']} missing"))
         rate = f"{t['rate_pct']}%" if t["rate_pct"] is not None else ("不明" if ja else "unknown")
         rows.append([short_tier(t["tier"], lang), rate, t["rate_confidence"] or "", state])
-    click.echo(header(ev, lang) + "\n\n" + table(rows, ["区分", "加算率", "確度", "状態"] if ja else ["tier", "rate", "conf.", "state"])
-               + warnings_text(data, lang))
+    differs = differs_line(data["readings"], short_tier, lang)
+    click.echo(fit(header(ev, lang) + "\n\n" + table(rows, ["区分", "加算率", "確度", "状態"] if ja else ["tier", "rate", "conf.", "state"])
+               + (f"\n{differs}" if differs else "") + warnings_text(data, lang)))
 
 
 @main.command()
@@ -186,28 +188,20 @@ def tiers(profile, as_of, no_pledge, endpoint, overlays, fmt, lang):
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
+@RATES_OPTION
+@READING_OPTION
 @handles_errors
-def explain(profile, tier, as_of, no_pledge, full, endpoint, fmt, lang):
+def explain(profile, tier, as_of, no_pledge, full, endpoint, rates, reading, fmt, lang):
     """Why TIER is or is not attained: each requirement with its label, source and confidence.
 
     \b
     Example:
       carekb explain examples/r7-after-school-day.yaml II
     """
-    from carekb.model.errors import CarekbError
-    from carekb.solver.explain import explain as explain_tier
-    from carekb.solver.gap import evaluate
-    from carekb.app.report import short_tier
-
-    kb, office, period = load(profile, as_of, endpoint)
-    ev = evaluate(kb, office, period, use_pledges=not no_pledge)
-    if tier not in ev.results:
-        all_tiers = kb.tiers.get(period.id, {})
-        why = "is not available to this service" if tier in all_tiers else "does not exist"
-        raise CarekbError(f"tier '{tier}' {why} in {period.id} (tiers for {office.service}: {', '.join(ev.results)})", "TIER")
-    data = explain_tier(ev, tier, lang)
-    data.update({"office": office.id or office.name or None, "as_of": office.as_of.isoformat(), "period": period.id,
-                 "service": office.service, "kb_version": kb.version})
+    kb = load_rules(endpoint)
+    result = api.explain(read_office(profile, kb), tier, full=full, as_of=as_of_date(as_of), no_pledge=no_pledge,
+                         kb=kb, rates=rates, reading=reading, lang=lang)
+    data, ev = result.to_dict(), result.context
     if fmt == "json":
         echo_json(data)
         return
@@ -224,7 +218,10 @@ def explain(profile, tier, as_of, no_pledge, full, endpoint, fmt, lang):
         lines.append("満たしていない要件（--full で全体）:" if ja else "Requirements not met (--full for the whole tree):")
         for node in data["failing"]:
             render_tree(node, lines, 1, lang)
-    click.echo("\n".join(lines))
+    differs = differs_line(data["readings"], short_tier, lang)
+    if differs:
+        lines += ["", differs]
+    click.echo(fit("\n".join(lines)))
 
 
 def render_tree(node: dict, lines: list, depth: int, lang: str) -> None:
@@ -236,6 +233,8 @@ def render_tree(node: dict, lines: list, depth: int, lang: str) -> None:
         text += f" — {node['detail']}"
     if node.get("source"):
         text += f"  [{node['source']}; {node['confidence']}]"
+    if node.get("provision") and not node["ok"]:
+        text += ("  根拠: " if lang == "ja" else "  provision: ") + node["provision"]
     lines.append("  " * depth + f"{mark} {text}")
     for c in node.get("children", []):
         render_tree(c, lines, depth + 1, lang)
@@ -257,14 +256,10 @@ def validate(profiles, check_kb, as_of, shacl, lang):
       carekb validate examples/*.yaml
       carekb validate --kb
     """
-    from carekb.model.errors import CarekbError
-
     if not profiles and not check_kb:
         raise CarekbError("name one or more profiles, or --kb")
     bad = 0
     if check_kb:
-        from carekb.inputs.shapes import kb_report_text, validate_kb
-
         violations = validate_kb()
         if violations:
             click.echo(kb_report_text(violations, lang), err=True)
@@ -275,7 +270,6 @@ def validate(profiles, check_kb, as_of, shacl, lang):
         try:
             kb, office, period = load(p, as_of)
             if shacl:
-                from carekb.inputs.shapes import validate_office
                 validate_office(office, lang)
             click.echo(f"{p}: OK ({office.service}, {office.as_of}, period {period.id})")
         except CarekbError as e:

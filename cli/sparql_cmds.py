@@ -1,4 +1,4 @@
-"""SPARQL for analysts: `carekb sparql`, `carekb export`, `carekb serve` (logic in carekb.store)."""
+"""SPARQL for analysts: `carekb sparql`, `carekb export`, `carekb serve` (logic in carekb.app.sparql)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import sys
 
 import click
 
+from carekb.model.errors import CarekbError
+from carekb.graph.sparql_safety import MAX_QUERY_BYTES, check_query
+from carekb.app import sparql as store
+from carekb.render import sparql as render_sparql
+from carekb.web.hosts import is_loopback
 from carekb.cli.common import LANG_OPTION, as_of_date, handles_errors, write_atomically
-from carekb.cli.main import main
+from carekb.cli.group import main
 
 WITH_OPTION = click.option(
     "--with", "profiles", multiple=True, metavar="PROFILES", type=click.Path(exists=True),
@@ -17,8 +22,6 @@ AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
 
 
 def _params(pairs) -> dict[str, str]:
-    from carekb.model.errors import CarekbError
-
     out = {}
     for p in pairs:
         k, sep, v = p.partition("=")
@@ -31,9 +34,6 @@ def _params(pairs) -> dict[str, str]:
 def _query_text(query, query_name, params):
     """(text, source) of the query: a named one, a file, '-' for standard input, or the text itself."""
     import os
-
-    from carekb.app import sparql as store
-    from carekb.model.errors import CarekbError
 
     if query_name and query:
         raise CarekbError("give either QUERY or --query-name, not both", "--query-name")
@@ -58,9 +58,6 @@ def _query_text(query, query_name, params):
 def _read_query_file(path: str) -> str:
     """A .rq file as text: bounded in size, UTF-8, not binary (errors name the file and byte)."""
     import os
-
-    from carekb.model.errors import CarekbError
-    from carekb.graph.sparql_safety import MAX_QUERY_BYTES
 
     size = os.path.getsize(path)
     if size > MAX_QUERY_BYTES:
@@ -112,9 +109,6 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, m
     """
     import time
 
-    from carekb.app import sparql as store
-    from carekb.model.errors import CarekbError
-
     if list_:
         _print_library(lang)
         return
@@ -126,21 +120,17 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, m
                               "into the endpoint, or start `carekb serve --with …`", "--with")
         result = store.query_endpoint(endpoint, text, source, timeout, max_rows)
     else:
-        from carekb.graph.sparql_safety import check_query
-
         check_query(text, source)  # before the (slow) store is built
         st = store.oxigraph_store(store.dataset(profiles, as_of_date(as_of)))
         result = store.query_store(st, text, source, max_rows, timeout)
-    click.echo(store.render(result, fmt))
-    if store.is_truncated(result):
+    click.echo(render_sparql.render(result, fmt))
+    if render_sparql.is_truncated(result):
         click.echo(f"carekb: warning: result truncated at {max_rows:,} rows (--max-rows)", err=True)
     if fmt == "table" and sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.3f} s)", err=True)
 
 
 def _print_library(lang: str) -> None:
-    from carekb.app import sparql as store
-
     for name, q in store.library().items():
         title = q.title_ja if lang == "ja" else q.title_en
         click.echo(f"{name}\n    {title or q.title_en}\n    {q.description}")
@@ -163,8 +153,6 @@ def export(fmt, profiles, as_of, output):
       carekb export --format nt -o carekb.nt
       carekb export --with examples/ --format nq -o carekb.nq
     """
-    from carekb.app import sparql as store
-
     data = store.serialize(store.oxigraph_store(store.dataset(profiles, as_of_date(as_of))), fmt)
     if output:
         write_atomically(output, data)
@@ -173,74 +161,45 @@ def export(fmt, profiles, as_of, output):
         sys.stdout.flush()
 
 
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (loopback by default; 0.0.0.0 exposes it to the network).")
+              help="Address to listen on (loopback by default; any other address needs --api-key).")
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
 @WITH_OPTION
 @AS_OF_OPTION
 @click.option("--timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
-              help="Query time-out of the server, in seconds.")
+              help="Seconds a SPARQL query may run; past it the query is stopped and the client gets HTTP 503.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Query worker processes (each holds the graph; queries beyond them wait).")
+@click.option("--max-rows", type=click.IntRange(1, 10_000_000), default=10_000, show_default=True,
+              help="Rows (triples) an answer may have; a longer one is cut and says so (X-Carekb-Truncated).")
+@click.option("--max-bytes", type=click.IntRange(1_000, 2_000_000_000), default=64_000_000, show_default=True,
+              help="Bytes an answer may have; a longer one is cut at a row and says so.")
+@click.option("--api-key", envvar="CAREKB_API_KEY", metavar="KEY",
+              help="Require this key (header X-API-Key or Authorization: Bearer) for /query and /api/; "
+                   "needed beyond loopback. Also read from CAREKB_API_KEY.")
 @handles_errors
-def serve(host, port, profiles, as_of, timeout):
-    """A read-only SPARQL 1.1 Protocol endpoint (the oxigraph server) loaded with the KB (+ results).
+def serve(host, port, profiles, as_of, timeout, workers, max_rows, max_bytes, api_key):
+    """The web server: a read-only SPARQL 1.1 endpoint, the JSON API and a web page.
 
     \b
-    The query URL is http://HOST:PORT/query.  Updates, SERVICE (federated queries) and queries over
-    1 MB are refused; a query stops after --timeout seconds.  Stop the server with Ctrl-C.
+    /query      SPARQL 1.1 Protocol (GET, POST form, POST sparql-query); JSON, XML, CSV, TSV
+    /api/v1/    gap, tiers, explain, whatif, plan, batch, services, requirements (docs at /docs)
+    /           a page to paste or fill in a profile and see its gaps
+    Updates and SERVICE are refused; a query stops after --timeout seconds.  Ctrl-C stops the server.
+
+    \b
     Example:
       carekb serve --with examples/ &
       curl -s http://127.0.0.1:7878/query -H 'Accept: text/csv' \\
            --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+      curl -s http://127.0.0.1:7878/api/v1/gap -H 'Content-Type: application/json' \\
+           -d '{"profile": {"version": 1, "office": {"service": "after-school-day"}, "met": []}}'
     """
-    import signal
-    import subprocess
-    import tempfile
-    from pathlib import Path
+    from carekb.web.server import ServeOptions, run  # fastapi and uvicorn load for this command only
 
-    from carekb.app import sparql as store
-    from carekb.web.proxy import start_proxy
-
-    st = store.oxigraph_store(store.dataset(profiles, as_of_date(as_of)))
-    with tempfile.TemporaryDirectory(prefix="carekb-serve-") as tmp:
-        location = Path(tmp) / "db"
-        store.load_server_db(st, location)
-        del st
-        url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/query"
-        # oxigraph on a private loopback port; clients reach it only through the checking proxy
-        inner = store.free_loopback_port()
-        proc = store.start_server(location, "127.0.0.1", inner, timeout, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)  # its banner names the private port
-        proxy = None
-
-        def stop(_signum, _frame):
-            raise KeyboardInterrupt
-
-        previous = signal.signal(signal.SIGTERM, stop)
-        try:
-            store.wait_ready(f"http://127.0.0.1:{inner}/query", proc)
-            proxy = start_proxy(host, port, inner, timeout)
-            store.wait_ready(url, proc)
-            click.echo(f"carekb: SPARQL endpoint (read-only) at {url}  — Ctrl-C to stop", err=True)
-            if not is_loopback(host):
-                click.echo(f"carekb: warning: listening on {host}: reachable from other machines (and the server "
-                           "runs any SPARQL it is sent, SERVICE included: keep it behind a firewall)", err=True)
-            proc.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if proxy is not None:
-                proxy.shutdown()
-            store.stop_server(proc)
-            signal.signal(signal.SIGTERM, previous)
+    if not is_loopback(host):
+        click.echo(f"carekb: warning: --host {host} exposes the server beyond this machine", err=True)
+    run(ServeOptions(host=host, port=port, profiles=profiles, as_of=as_of_date(as_of), timeout=timeout, workers=workers,
+                     max_rows=max_rows, max_bytes=max_bytes, api_key=api_key or None),
+        echo=lambda line: click.echo(line, err=True))

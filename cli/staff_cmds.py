@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
-from carekb.cli.common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, table
-from carekb.cli.main import main
+from carekb.model.errors import CarekbError
+from carekb.inputs import roster
+from carekb.cli.common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, load_rules, table
+from carekb.cli.group import main
+from carekb.cli.office_cmds import load
 
 
 def definitions(kb, lang: str) -> dict:
@@ -29,8 +32,6 @@ def definitions(kb, lang: str) -> dict:
 
 
 def roster_rows(kb, office, period, lang: str) -> dict:
-    from carekb.inputs import roster
-
     ja = lang == "ja"
     # per field: an id may name both an occupation (※1) and a qualification (※2), e.g. nursery-teacher
     labels = {c.id: (c.label_ja if ja else c.label_en) for c in roster.concepts_for(kb, "role")}
@@ -75,14 +76,8 @@ def staff(profile, as_of, fmt, lang):
       carekb staff
       carekb staff examples/roster-group-home.yaml
     """
-    from carekb.model.errors import CarekbError
-
-    from carekb.cli.office_cmds import load
-
     ja = lang == "ja"
     if profile is None:
-        from carekb.cli.common import load_rules
-
         kb = load_rules(None)
         data = definitions(kb, lang)
         if fmt == "json":

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from carekb.model import actions
 from carekb.model.errors import CarekbError
 
-from carekb.solver.gap import TierResult, action_key, rate_of
+from carekb.solver.outcome import TierResult, action_key, rate_of
 from carekb.solver.rules import Context
 
 
@@ -45,7 +46,7 @@ class Model:
         classes = defaultdict(list)
         for n, it in self.list.items():
             if n not in self.items and n not in self.special:
-                classes[(it.category, self.cost_of(f"workplace.{n}"))].append(n)
+                classes[(it.category, self.cost_of(actions.workplace(n)))].append(n)
         return classes
 
     def decision(self, name: str, weight: int, domain=(0, 1)) -> str:
@@ -76,7 +77,7 @@ class Model:
             raise CarekbError(f"unknown expression kind {kind!r}", "kb")
         alts = [base]
         for p in ctx.pledges_for(e):
-            pid = f"pledge.{p.id}"
+            pid = actions.pledge(p.id)
             pv = True if pid in self.have else self.decision(f"p:{p.id}", self.cost_of(pid))
             alts.append(self._combine("all", [pv, self.build(p.condition) if p.condition else True]))
         return self._combine("any", alts)
@@ -104,7 +105,7 @@ class Model:
         kb, r = self.kb, self.kb.rules[rid]
         specials = sorted(self.special)
         for n in specials:
-            self.decision(f"w:{n}", self.cost_of(f"workplace.{n}"))
+            self.decision(f"w:{n}", self.cost_of(actions.workplace(n)))
         counts = sorted(self.classes)
         for cat, cost in counts:
             self.decision(f"k:{cat}:{cost}", cost, range(len(self.classes[(cat, cost)]) + 1))
@@ -179,12 +180,12 @@ class Model:
             if kind == "a":
                 out.append(rest)
             elif kind == "p":
-                out.append(f"pledge.{rest}")
+                out.append(actions.pledge(rest))
             elif kind == "w":
-                out.append(f"workplace.{rest}")
+                out.append(actions.workplace(rest))
             elif kind == "k":
                 cat, cost = rest.rsplit(":", 1)
-                out += [f"workplace.{n}" for n in sorted(self.classes[(cat, int(cost))])[:v]]
+                out += [actions.workplace(n) for n in sorted(self.classes[(cat, int(cost))])[:v]]
         return out
 
 

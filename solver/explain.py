@@ -3,6 +3,7 @@ label, source and confidence, and for workplace rules the counts that fall short
 
 from __future__ import annotations
 
+from carekb.model import actions
 from carekb.inputs import roster
 
 from carekb.solver import workplace as wp
@@ -64,7 +65,7 @@ class Explainer:
     def pledge_nodes(self, e: tuple) -> list[dict]:
         out = []
         for p in self.ctx.pledges_for(e):
-            pid = f"pledge.{p.id}"
+            pid = actions.pledge(p.id)
             made = pid in self.have
             cond = self.node(p.condition) if p.condition else None
             ok = made and (cond is None or cond["ok"])

@@ -3,51 +3,19 @@ rate, and the targets above it (docs/profile.md)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from carekb.model.types import KB, Period, Rate, Tier, WorkplaceException
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB, Period, Tier
 from carekb.inputs.profile import Office
 
+from carekb.model import actions
 from carekb.solver import workplace as wp
-from carekb.solver import terms
+from carekb.solver.csp import solve_tier_csp
 from carekb.solver.memo import per_kb
+from carekb.solver.outcome import TierResult, action_key, rate_of
 from carekb.solver.rules import Context, compile_tier, period_requirements
-
-@per_kb
-def action_key(kb: KB, a: str):
-    """Report order: requirements in KB order, then workplace items by number, then pledges."""
-    kind, _, rest = a.partition(".")
-    if kind == "workplace":
-        return (1, int(rest), a)
-    if kind == "pledge":
-        return (2, 0, a)
-    order = list(kb.requirements)
-    return (0, order.index(a) if a in order else len(order), a)
-
-
-def _is_pledge(action: str) -> bool:
-    return action.startswith("pledge.")
-
-
-@dataclass
-class TierResult:
-    tier: Tier
-    rate: Rate | None
-    reachable: bool
-    reason: str = ""
-    cost: int | None = None
-    missing: tuple[str, ...] = ()
-    exception: WorkplaceException | None = None
-    optimal_terms: list = field(default_factory=list)
-
-    @property
-    def attained(self) -> bool:
-        return self.reachable and self.cost == 0
-
-    @property
-    def uses_pledge(self) -> bool:
-        return any(map(_is_pledge, self.missing))
-
+from carekb.solver.terms import Registry, registry
 
 @dataclass
 class Evaluation:
@@ -66,6 +34,10 @@ class Evaluation:
     def attainable(self) -> list[str]:
         return [t for t, r in self.results.items() if r.attained]
 
+    def __repr__(self) -> str:  # the default one prints the whole KB
+        return (f"<Evaluation {self.office.label()} {self.office.as_of} {self.period.id} highest={self.highest} "
+                f"targets={self.targets} kb={self.kb.version}>")
+
     def have(self) -> frozenset[str]:
         return self.ctx.have()
 
@@ -81,12 +53,13 @@ class Effort:
     def __call__(self, action: str) -> int:
         return self.effort.get(action, 1)
 
-    def of_mask(self, mask: int) -> int:
+    def of_mask(self, mask: int, reg: Registry) -> int:
+        """The effort of the actions of a bit mask (bits of the KB's registry `reg`)."""
         if self.unit:
             return mask.bit_count()
         v = self._masks.get(mask)
         if v is None:
-            v = self._masks[mask] = sum(self.effort.get(a, 1) for a in terms.names(mask))
+            v = self._masks[mask] = sum(self.effort.get(a, 1) for a in reg.names(mask))
         return v
 
 
@@ -97,19 +70,16 @@ def cost_function(office: Office, extra_effort: dict[str, int] | None = None) ->
     return Effort(effort)
 
 
-def rate_of(ctx: Context, tier: Tier) -> Rate | None:
-    return ctx.kb.rates.get((ctx.period.id, ctx.office.service, tier.id))
-
-
 def solve_tier(ctx: Context, tier: Tier, cost_of: Effort, keep_optimal: bool = False) -> TierResult:
     """The cheapest DNF term of the tier, workplace items included (ties: fewer pledges, fewer
     actions, then the first in sorted order)."""
     rate = rate_of(ctx, tier)
     if not ctx.reachable(tier):
         return TierResult(tier, rate, False, "history")
-    groups = terms.table(compile_tier(ctx, tier.id))
+    reg = registry(ctx.kb)
+    groups = reg.table(compile_tier(ctx, tier.id))
     open_mask = ctx.open_mask()
-    price = int.bit_count if cost_of.unit else cost_of.of_mask
+    price = int.bit_count if cost_of.unit else (lambda m: cost_of.of_mask(m, reg))
     priced = []  # (lowest cost, group, workplace completion)
     for g in groups:
         comp = None
@@ -130,14 +100,16 @@ def solve_tier(ctx: Context, tier: Tier, cost_of: Effort, keep_optimal: bool = F
 def choose(ctx: Context, tier: Tier, rate, best_cost: int, ties, open_mask: int, keep_optimal: bool) -> TierResult:
     """Among the terms of least cost — (group, completion, term indices) — the one to report:
     fewer pledges, then fewer actions, then the first missing set in sorted order, then DNF order."""
+    reg = registry(ctx.kb)
+
     def missing(g, i, comp) -> list[str]:
-        return terms.names(g.masks[i] & open_mask) + ([f"workplace.{n}" for n in comp.items] if comp else [])
+        return reg.names(g.masks[i] & open_mask) + ([actions.workplace(n) for n in comp.items] if comp else [])
 
     if not keep_optimal and len(ties) == 1 and len(ties[0][2]) == 1:  # the common case: nothing to break
         g, comp, (i,) = ties[0]
         best, optimal = (missing(g, i, comp), comp), []
     else:
-        pledge_bits = terms.pledge_mask()
+        pledge_bits = reg.pledge_mask()
         best_key, best, optimal = None, None, []
         for g, comp, indices in ties:
             seen = set()
@@ -163,7 +135,7 @@ def _completion(ctx: Context, rules: frozenset, cost_of: Effort) -> wp.Completio
     cache = ctx.completions
     key = (rules, id(cost_of))
     if key not in cache:
-        item_cost = lambda n: cost_of(f"workplace.{n}")  # noqa: E731
+        item_cost = lambda n: cost_of(actions.workplace(n))  # noqa: E731
         cache[key] = wp.best_completion(ctx.kb, ctx.period.item_list, rules, ctx.office.workplace, item_cost,
                                         ctx.exceptions(), cost_of.unit)
     return cache[key]
@@ -183,17 +155,24 @@ def _rank(kb: KB, period_id: str, service: str) -> tuple[list[Tier], bool]:
     return sorted(tiers, key=lambda t: -t.rank), False
 
 
+# The engines, by name: each solves one tier, (context, tier, effort, keep equal-effort terms) -> TierResult.
+ENGINES = {
+    "dnf": lambda ctx, tier, cost_of, alternatives: solve_tier(ctx, tier, cost_of, keep_optimal=alternatives),
+    "csp": lambda ctx, tier, cost_of, alternatives: solve_tier_csp(ctx, tier, cost_of),  # exact, slow; reads the rule tree
+}
+
+
 def evaluate(kb: KB, office: Office, period: Period, use_pledges: bool = True, extra_effort=None,
              alternatives: bool = False, engine: str = "dnf") -> Evaluation:
     """Solve every tier of the office's service in this period (engine: dnf, or csp — slow, exact)."""
+    kb = kb.for_service(office.service)
     ctx = Context(kb, period, office, use_pledges)
     cost_of = cost_function(office, extra_effort)
     ranked, by_rate = rank_tiers(kb, period, office.service)
-    if engine == "csp":
-        from carekb.solver.csp import solve_tier_csp
-        results = {t.id: solve_tier_csp(ctx, t, cost_of) for t in ranked}
-    else:
-        results = {t.id: solve_tier(ctx, t, cost_of, keep_optimal=alternatives) for t in ranked}
+    solve = ENGINES.get(engine)
+    if solve is None:
+        raise CarekbError(f"unknown engine '{engine}' (engines: {', '.join(ENGINES)})", "--engine")
+    results = {t.id: solve(ctx, t, cost_of, alternatives) for t in ranked}
     return assemble(ctx, cost_of, results, by_rate)
 
 
@@ -201,6 +180,9 @@ def assemble(ctx: Context, cost_of: Effort, results: dict[str, TierResult], by_r
     """The evaluation from every tier's result (in rank order, highest first)."""
     highest = next((t for t, r in results.items() if r.attained), None)
     targets = list(results)[: list(results).index(highest)] if highest else list(results)
+    if highest and by_rate:  # a tier at the same rate as the one held gains nothing: not a target
+        held = results[highest].rate.pct
+        targets = [t for t in targets if results[t].rate.pct > held]
     ev = Evaluation(ctx.kb, ctx.office, ctx.period, ctx.use_pledges, results, highest, targets, [], ctx, cost_of)
     ev.warnings = collect_warnings(ev, by_rate)
     return ev
@@ -218,13 +200,13 @@ def alternatives_for(ev: Evaluation, tier_id: str) -> dict[str, list[str]]:
     chosen = set(res.missing)
     exceptions = ctx.exceptions()
     candidates = {a for acts, _ in res.optimal_terms for a in acts}
-    candidates |= {f"workplace.{n}" for n in kb.items[ev.period.item_list]}
+    candidates |= {actions.workplace(n) for n in kb.items[ev.period.item_list]}
     candidates -= have | chosen
 
-    def feasible(actions: set[str]) -> bool:
-        items = frozenset(int(a.split(".")[1]) for a in actions if a.startswith("workplace."))
+    def feasible(chosen_actions: set[str]) -> bool:
+        items = frozenset(n for n in map(actions.item_number, chosen_actions) if n is not None)
         for acts, rules in res.optimal_terms:
-            if acts <= actions and (not rules or wp.satisfied(kb, ev.period.item_list, rules, items, exceptions)):
+            if acts <= chosen_actions and (not rules or wp.satisfied(kb, ev.period.item_list, rules, items, exceptions)):
                 return True
         return False
 
@@ -288,4 +270,5 @@ def history_matters(ctx: Context) -> bool:
 
 def confidence_word(c: str) -> str:
     return {"S": "a secondary source", "S×2": "a secondary source (two agree)", "I": "an inference",
-            "U": "an unconfirmed source", "P": "a primary source"}.get(c, c)
+            "U": "an unconfirmed source", "P": "a primary source",
+            "user": "a user-supplied rate (--rates)"}.get(c, c)

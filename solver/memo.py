@@ -1,21 +1,24 @@
-"""Views derived from one version of the KB (rankings, indexes, merged rules) are computed once."""
+"""Views derived from one loaded KB (rankings, indexes, merged rules) are computed once, and kept
+in that KB's solver state (solver/state.py)."""
 
 from __future__ import annotations
 
 import functools
 
+from carekb.solver.state import state
+
 
 def per_kb(fn):
-    """Cache `fn(kb, *args)` by `(kb.version, *args)`; the arguments must be hashable."""
-    cache: dict = {}
+    """Cache `fn(kb, *args)` in the KB's own state, by `(fn, *args)`; the arguments must be hashable."""
 
     @functools.wraps(fn)
     def cached(kb, *args):
-        key = (kb.version, *args)
+        memo = state(kb).memo
+        key = (cached, *args)
         try:
-            return cache[key]
+            return memo[key]
         except KeyError:
-            value = cache[key] = fn(kb, *args)
+            value = memo[key] = fn(kb, *args)
             return value
 
     return cached

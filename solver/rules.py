@@ -13,12 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from operator import attrgetter
 
+from carekb.model import actions
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import FACT_ATTRIBUTES, Office
 
-from carekb.solver import terms
 from carekb.solver.memo import per_kb
+from carekb.solver.state import state
+from carekb.solver.terms import registry
 
 Term = tuple[frozenset, frozenset]  # (action ids, workplace rule ids)
 TRUE: tuple[Term, ...] = ((frozenset(), frozenset()),)
@@ -74,6 +76,7 @@ class Context:
     use_pledges: bool = True
 
     def __post_init__(self):
+        self.kb = self.kb.for_service(self.office.service)  # the rules of the service's scheme
         self.groups = self.kb.services[self.office.service].groups
         self.as_of = self.office.as_of
         self._cond: dict = {}
@@ -96,13 +99,14 @@ class Context:
     def have(self) -> frozenset[str]:
         """Every action in place: requirement atoms, pledges (when counted), workplace.N."""
         o = self.office
-        pledged = {f"pledge.{p}" for p in o.pledged} if self.use_pledges else set()
-        return frozenset(o.met) | pledged | {f"workplace.{n}" for n in o.workplace}
+        pledged = {actions.pledge(p) for p in o.pledged} if self.use_pledges else set()
+        return frozenset(o.met) | pledged | {actions.workplace(n) for n in o.workplace}
 
     def open_mask(self) -> int:
         """The bits of the actions not in place (recomputed when new action ids got bits)."""
-        if self._open[0] != terms.registered():
-            self._open = (terms.registered(), ~terms.have_mask(self.have()))
+        reg = registry(self.kb)
+        if self._open[0] != reg.registered():
+            self._open = (reg.registered(), ~reg.have_mask(self.have()))
         return self._open[1]
 
     def item_bits(self) -> int:
@@ -192,7 +196,7 @@ class Compiler:
             raise CarekbError(f"unknown expression kind {kind!r}", "kb")
         alternatives = list(base)
         for p in ctx.pledges_for(e):
-            pledge = ((frozenset([f"pledge.{p.id}"]), frozenset()),)
+            pledge = ((frozenset([actions.pledge(p.id)]), frozenset()),)
             alternatives += product(pledge, self.dnf(p.condition)) if p.condition else pledge
         return absorb(alternatives)
 
@@ -237,25 +241,21 @@ def period_requirements(kb: KB, period_id: str) -> frozenset[str]:
     return frozenset(e[1] for e in nodes if e[0] in ("req", "act"))
 
 
-# (kb version, period, pledges on, composites met, tier, truth of every office condition) -> DNF
-_compiled: dict[tuple, tuple[Term, ...]] = {}
-_signatures: dict[tuple, int] = {}
-
-
 def compile_tier(ctx: Context, tier_id: str) -> tuple[Term, ...]:
     """The absorbed DNF of a tier for this office context.
 
     Cached by the truth values of the office conditions that compilation can read, so offices
     that differ only in their actions (the common case in a batch) share one compilation.
     """
+    st = state(ctx.kb)  # (period, pledges on, composites met, truth of every office condition) -> small int
     if ctx.signature is None:
         truth = tuple(ctx.holds(c) for c in office_conditions(ctx.kb, ctx.period.id))
-        full = (ctx.kb.version, ctx.period.id, ctx.use_pledges, ctx.met_composites(), truth)
-        ctx.signature = _signatures.setdefault(full, len(_signatures))  # a small int hashes fast
+        full = (ctx.period.id, ctx.use_pledges, ctx.met_composites(), truth)
+        ctx.signature = st.signatures.setdefault(full, len(st.signatures))  # a small int hashes fast
     key = (ctx.signature, tier_id)
-    dnf = _compiled.get(key)
+    dnf = st.compiled.get(key)
     if dnf is None:
-        if len(_compiled) > 50_000:
-            _compiled.clear()  # (signature ids stay valid: they only name a combination of truths)
-        dnf = _compiled[key] = Compiler(ctx).dnf(("tier", ctx.period.id, tier_id))
+        if len(st.compiled) > 50_000:
+            st.compiled.clear()  # (signature ids stay valid: they only name a combination of truths)
+        dnf = st.compiled[key] = Compiler(ctx).dnf(("tier", ctx.period.id, tier_id))
     return dnf

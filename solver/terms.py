@@ -2,69 +2,17 @@
 integer operations in C instead of set arithmetic in Python.
 
 An action id (a requirement atom or `pledge.X`; workplace items are priced separately) owns one
-bit of a process-wide registry.  An office's actions in place are one integer; the actions a term
-still misses are `term_mask & ~have`, and with unit effort their number is its bit count.
+bit of its KB's registry (`registry(kb)`, kept in the KB's solver state).  An office's actions in
+place are one integer; the actions a term still misses are `term_mask & ~have`, and with unit
+effort their number is its bit count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-_bits: dict[str, int] = {}
-_names: list[str] = []
-_pledge_bits = 0  # the bits of the pledge actions registered so far
-
-
-def bit(action: str) -> int:
-    global _pledge_bits
-    b = _bits.get(action)
-    if b is None:
-        b = _bits[action] = 1 << len(_names)
-        _names.append(action)
-        if action.startswith("pledge."):
-            _pledge_bits |= b
-    return b
-
-
-def registered() -> int:
-    return len(_names)
-
-
-def mask_of(actions) -> int:
-    m = 0
-    for a in actions:
-        m |= bit(a)
-    return m
-
-
-def have_mask(actions) -> int:
-    """Like mask_of, but ids that no term has used yet need no bit: they cannot matter."""
-    m = 0
-    for a in actions:
-        b = _bits.get(a)
-        if b:
-            m |= b
-    return m
-
-
-_named: dict[int, tuple[str, ...]] = {}
-
-
-def names(mask: int) -> list[str]:
-    """The action ids of a mask, lowest bit first."""
-    hit = _named.get(mask)
-    if hit is None:
-        out, m = [], mask
-        while m:
-            low = m & -m
-            out.append(_names[low.bit_length() - 1])
-            m ^= low
-        hit = _named[mask] = tuple(out)
-    return list(hit)
-
-
-def pledge_mask() -> int:
-    return _pledge_bits
+from carekb.model.actions import is_pledge
+from carekb.solver.state import SolverState, state
 
 
 @dataclass(frozen=True)
@@ -77,20 +25,75 @@ class Group:
     order: tuple[int, ...]  # each term's position in the DNF (ties go to the first, as before)
 
 
-_tables: dict[int, tuple] = {}
+class Registry:
+    """The action bits of one KB."""
+
+    __slots__ = ("_s",)
+
+    def __init__(self, st: SolverState):
+        self._s = st
+
+    def bit(self, action: str) -> int:
+        s = self._s
+        b = s.bits.get(action)
+        if b is None:
+            b = s.bits[action] = 1 << len(s.names)
+            s.names.append(action)
+            if is_pledge(action):
+                s.pledge_bits |= b
+        return b
+
+    def registered(self) -> int:
+        return len(self._s.names)
+
+    def mask_of(self, actions) -> int:
+        m = 0
+        for a in actions:
+            m |= self.bit(a)
+        return m
+
+    def have_mask(self, actions) -> int:
+        """Like mask_of, but ids that no term has used yet need no bit: they cannot matter."""
+        bits, m = self._s.bits, 0
+        for a in actions:
+            b = bits.get(a)
+            if b:
+                m |= b
+        return m
+
+    def names(self, mask: int) -> list[str]:
+        """The action ids of a mask, lowest bit first."""
+        named = self._s.named
+        hit = named.get(mask)
+        if hit is None:
+            out, m, names = [], mask, self._s.names
+            while m:
+                low = m & -m
+                out.append(names[low.bit_length() - 1])
+                m ^= low
+            hit = named[mask] = tuple(out)
+        return list(hit)
+
+    def pledge_mask(self) -> int:
+        return self._s.pledge_bits
+
+    def table(self, terms: tuple) -> tuple[Group, ...]:
+        """Terms grouped by their workplace rules (cached per compiled DNF, which compile_tier shares)."""
+        tables = self._s.tables
+        hit = tables.get(id(terms))
+        if hit is not None and hit[0] is terms:
+            return hit[1]
+        if len(tables) > 4096:  # compilations not kept by compile_tier's cache come and go
+            tables.clear()
+        by_rules: dict[frozenset, list] = {}
+        for i, (acts, rules) in enumerate(terms):
+            by_rules.setdefault(rules, []).append((acts, i))
+        groups = tuple(Group(r, tuple(self.mask_of(a) for a, _ in ts), tuple(a for a, _ in ts), tuple(i for _, i in ts))
+                       for r, ts in by_rules.items())
+        tables[id(terms)] = (terms, groups)
+        return groups
 
 
-def table(terms: tuple) -> tuple[Group, ...]:
-    """Terms grouped by their workplace rules (cached per compiled DNF, which compile_tier shares)."""
-    hit = _tables.get(id(terms))
-    if hit is not None and hit[0] is terms:
-        return hit[1]
-    if len(_tables) > 4096:  # compilations not kept by compile_tier's cache come and go
-        _tables.clear()
-    by_rules: dict[frozenset, list] = {}
-    for i, (acts, rules) in enumerate(terms):
-        by_rules.setdefault(rules, []).append((acts, i))
-    groups = tuple(Group(r, tuple(mask_of(a) for a, _ in ts), tuple(a for a, _ in ts), tuple(i for _, i in ts))
-                   for r, ts in by_rules.items())
-    _tables[id(terms)] = (terms, groups)
-    return groups
+def registry(kb) -> Registry:
+    """The action-bit registry of this KB."""
+    return Registry(state(kb))

@@ -57,13 +57,14 @@ def _evaluate_many(kb: KB, offices: list[Office], use_pledges: bool) -> list[Eva
     jobs: list[_Job] = []
     buckets: dict[tuple, tuple] = {}  # (table id, item list, exceptions held) -> (table, exceptions, [(job, tier)])
     for i, office in enumerate(offices):
-        period = kb.period_at(office.as_of)
+        okb = kb.for_service(office.service)  # the rules of the office's scheme
+        period = okb.period_at(office.as_of)
         effort = cost_function(office)
         if not effort.unit:
-            out[i] = evaluate(kb, office, period, use_pledges)
+            out[i] = evaluate(okb, office, period, use_pledges)
             continue
-        ctx = Context(kb, period, office, use_pledges)
-        ranked, by_rate = rank_tiers(kb, period, office.service)
+        ctx = Context(okb, period, office, use_pledges)
+        ranked, by_rate = rank_tiers(okb, period, office.service)
         job = _Job(i, ctx, effort, by_rate, dict.fromkeys(t.id for t in ranked))
         jobs.append(job)
         held = tuple(e.id for e in ctx.exceptions())
@@ -71,16 +72,17 @@ def _evaluate_many(kb: KB, offices: list[Office], use_pledges: bool) -> list[Eva
             if not ctx.reachable(tier):
                 job.results[tier.id] = TierResult(tier, rate_of(ctx, tier), False, "history")
                 continue
-            table = terms.table(compile_tier(ctx, tier.id))
-            buckets.setdefault((id(table), period.item_list, held), (table, ctx.exceptions(), []))[2].append((job, tier))
-    if terms.registered() > 64:  # action masks no longer fit a uint64: price one office at a time
+            table = terms.registry(okb).table(compile_tier(ctx, tier.id))
+            buckets.setdefault((id(table), okb.scheme, period.item_list, held),
+                               (table, ctx.exceptions(), []))[2].append((job, tier))
+    if any(terms.registry(j.ctx.kb).registered() > 64 for j in jobs):  # masks no longer fit a uint64: one office at a time
         for job in jobs:
             for tid, r in job.results.items():
                 if r is None:
-                    job.results[tid] = solve_tier(job.ctx, kb.tiers[job.ctx.period.id][tid], job.effort)
+                    job.results[tid] = solve_tier(job.ctx, job.ctx.kb.tiers[job.ctx.period.id][tid], job.effort)
     else:
-        for (_, list_id, _), (table, exceptions, members) in buckets.items():
-            _solve_bucket(kb, list_id, exceptions, table, members)
+        for (_, scheme, list_id, _), (table, exceptions, members) in buckets.items():
+            _solve_bucket(kb.schemes.get(scheme, kb), list_id, exceptions, table, members)
     for job in jobs:
         out[job.index] = assemble(job.ctx, job.effort, job.results, job.by_rate)
     return out
@@ -153,26 +155,34 @@ def _need_costs(kb: KB, list_id: str, need: wp.Need, items: np.ndarray) -> np.nd
     return np.where(infeasible, INFEASIBLE, cost)
 
 
-def reports(kb: KB, offices: list[Office], use_pledges: bool = True, workers: int | None = None,
-            chunk: int = 2_000, shape: str = "json") -> Iterator[list]:
+def reports(kb: KB, offices: list[Office], use_pledges: bool | tuple[bool, ...] = True, workers: int | None = None,
+            chunk: int = 2_000, shape="summary") -> Iterator[list]:
     """Each office's result, chunk by chunk in input order, computed by `workers` forked processes
-    (default: one per CPU; 1 = in this process).  shape "json": `report.to_dict` (the contract of
-    `carekb gap --format json`); "summary": `summary()` tuples, much lighter to pass between processes."""
-    render = RENDER[shape]
+    (default: one per CPU; 1, or no os.fork on this system: in this process).
+
+    `shape` turns an Evaluation into what is passed back: "summary" (`summary()` tuples, light to
+    pass between processes) or any function (the application layer's row builder; with fork it is
+    inherited, never pickled). With a tuple of pledge modes, each office's result is a tuple: one
+    shape per mode, in the order given."""
+    render = RENDER[shape] if isinstance(shape, str) else shape
     workers = workers or os.cpu_count() or 1
     spans = [(i, min(i + chunk, len(offices))) for i in range(0, len(offices), chunk)]
-    if workers == 1 or len(spans) == 1 or not hasattr(os, "fork"):
-        for a, b in spans:
-            yield [render(ev) for ev in evaluate_many(kb, offices[a:b], use_pledges)]
+    if not spans:
         return
-    import multiprocessing as mp
-
     global _shared
-    _shared = (kb, offices, use_pledges, render)  # inherited by the forked workers: nothing big is pickled
+    _shared = (kb, offices, use_pledges, render)
     try:
+        if workers == 1 or len(spans) == 1 or not hasattr(os, "fork"):
+            for span in spans:
+                yield _render_span(span)
+            return
+        import multiprocessing as mp
+
+        # inherited by the forked workers: nothing big is pickled
         yield _render_span(spans[0])  # here first, so that the workers inherit its compiled rules
         gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
-        with mp.get_context("fork").Pool(workers) as pool:
+        with mp.get_context("fork").Pool(min(workers, len(spans) - 1), initializer=_die_with_parent,
+                                         initargs=(os.getpid(),)) as pool:
             yield from pool.imap(_render_span, spans[1:])
     finally:
         gc.unfreeze()
@@ -186,16 +196,38 @@ def summary(ev: Evaluation) -> tuple:
             tuple((t, r.cost if r.reachable else None, r.missing) for t in ev.targets for r in (ev.results[t],)))
 
 
-def _json(ev: Evaluation) -> dict:
-    from carekb.app.report import to_dict
-
-    return to_dict(ev, alternatives=False)
-
-
-RENDER = {"json": _json, "summary": summary}
+RENDER = {"summary": summary}
 _shared = None
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker is killed with its parent (even by SIGKILL, which runs no clean-up): on Linux the
+    kernel sends it SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere it stops when it finds itself orphaned."""
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        import threading
+
+        def watch():
+            import time
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _render_span(span: tuple[int, int]) -> list:
     kb, offices, use_pledges, render = _shared
-    return [render(ev) for ev in evaluate_many(kb, offices[span[0]:span[1]], use_pledges)]
+    part = offices[span[0]:span[1]]
+    if isinstance(use_pledges, tuple):
+        per_mode = [[render(ev) for ev in evaluate_many(kb, part, mode)] for mode in use_pledges]
+        return list(zip(*per_mode))
+    return [render(ev) for ev in evaluate_many(kb, part, use_pledges)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from carekb.model.types import KB, WorkplaceException
 
 from carekb.solver.memo import per_kb
+from carekb.solver.state import state
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,12 @@ class Completion:
     exception: WorkplaceException | None   # the inferred exception this completion relies on
 
 
-_needs: dict[tuple, Need] = {}
-
-
 def merged_need(kb: KB, rules: frozenset[str], exception: WorkplaceException | None) -> Need:
-    key = (kb.version, rules, exception.id if exception else None)
-    hit = _needs.get(key)
+    memo = state(kb).memo
+    key = (merged_need, rules, exception.id if exception else None)
+    hit = memo.get(key)
     if hit is None:
-        hit = _needs[key] = _merge(kb, rules, exception)
+        hit = memo[key] = _merge(kb, rules, exception)
     return hit
 
 

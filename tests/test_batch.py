@@ -1,5 +1,6 @@
 """`carekb batch`: template round trip, encodings, XLSX in and out, mixed good and bad rows,
-file-level errors that leave no output, and equality with `carekb gap --format json`."""
+file-level errors that leave no output, and equality with `carekb gap --format json`.
+(Rows never lost, damaged inputs, publishing and kills: tests/test_batch_safety.py.)"""
 
 import csv
 import datetime as dt
@@ -13,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from carekb.app import batch as b
 from carekb.cli.main import main
 from carekb.model.errors import CarekbError
+from carekb.app.batch_columns import staff_by_office, row_profile, OFFICE_COLUMNS
 from carekb.inputs.tabular import decode, read_csv, read_table
 
 from conftest import EXAMPLES, ROOT
@@ -38,8 +40,13 @@ def batch_json(tmp_path, src, *extra, name="out.json"):
 
 
 def sheet_rows(path, name):
+    """The table of a sheet: its header and data rows (the notes below it, after an empty row, left out)."""
     wb = load_workbook(path, read_only=True)
-    rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
+    rows = []
+    for r in wb[name].iter_rows(values_only=True):
+        if all(c is None for c in r):
+            break
+        rows.append(list(r))
     wb.close()
     return rows
 
@@ -56,7 +63,7 @@ def test_xlsx_template_round_trip(tmp_path):
     header = [c.value for c in ws[1]]
     assert header[:3] == ["事業所番号", "事業所名", "サービス"]
     notes = [r[0].value for r in wb["説明"].iter_rows(min_row=2)]
-    assert all(c.ja in notes for c in b.OFFICE_COLUMNS)
+    assert all(c.ja in notes for c in OFFICE_COLUMNS)
     # fill in a second office below the example row
     filled = {"事業所番号": "2012300009", "事業所名": "あおぞら第二作業所", "サービス": "employment-b", "地域区分": "5級地",
               "月の総単位数": 250000, "判定日": dt.datetime(2025, 7, 1), "満たしている要件": "wage.1 cp1.1 cp1.2 cp1.3"}
@@ -65,7 +72,7 @@ def test_xlsx_template_round_trip(tmp_path):
     out = tmp_path / "r.xlsx"
     r = run(tpl, "--out", out)
     assert r.exit_code == 0, r.output
-    summary = sheet_rows(out, "集計")
+    summary = sheet_rows(out, "集計 R7")
     assert [row[1] for row in summary[1:]] == ["1312345678", "2012300009"]
     assert summary[2][4] == "R7"
 
@@ -131,16 +138,19 @@ def test_xlsx_in_and_out(tmp_path):
     assert batch_json(tmp_path, src, name="x.json") == batch_json(tmp_path, OFFICES, name="c.json")
     out = tmp_path / "r.xlsx"
     assert run(src, "--out", out).exit_code == 0
-    assert load_workbook(out, read_only=True).sheetnames == ["集計", "不足取組", "エラー"]
-    summary = sheet_rows(out, "集計")
+    assert load_workbook(out, read_only=True).sheetnames == ["集計 R8", "集計 R7", "集計 R6", "不足取組", "エラー"]
+    summary = sheet_rows(out, "集計 R7")
     head, first = summary[0], summary[1]
-    assert len(summary) == 9
+    assert len(summary) == 5
     got = dict(zip(head, first))
-    assert got["事業所番号"] == "1312345678" and got["最上位区分"] == "Ⅲ" and got["区分ID"] == "III"
-    assert got["加算率(%)"] == 12.1 and got["月額(円)"] == 225_640
-    assert got["Ⅱ 不足件数"] == 3 and got["Ⅱ 月額増加(円)"] == 18_648
+    assert got["事業所番号"] == "1312345678" and got["最上位区分 (誓約込み)"] == "Ⅲ" and got["判定日"] == dt.datetime(2025, 7, 1)
+    assert got["加算率 (誓約込み)"] == 12.1 and got["月額 (誓約込み)"] == 225_640
+    assert got["Ⅱ 不足件数 (誓約込み)"] == 3 and got["Ⅱ 月額増加 (誓約込み)"] == 18_648
+    assert got["Ⅱ 不足件数 (誓約なし)"] == 7 and got["Ⅲ 不足件数 (誓約込み)"] == "取得済"
+    # only the tiers of the office's period: R7 has no Ⅰイ/Ⅱロ (R8) and no Ⅴ(n) (R6)
+    assert not any("Ⅴ" in h or "イ" in h for h in head)
     actions = sheet_rows(out, "不足取組")
-    mine = [dict(zip(actions[0], r)) for r in actions[1:] if r[1] == "1312345678" and r[6] == "II"]
+    mine = [dict(zip(actions[0], r)) for r in actions[1:] if r[1] == "1312345678" and r[7] == "II" and r[5] == "誓約込み"]
     assert [a["取組ID"] for a in mine] == ["cp4", "visibility", "pledge.workplace"]
     assert mine[1]["取組"] == "見える化要件" and mine[1]["確度"] == "I" and mine[1]["分類"] == "要件"
     assert sheet_rows(out, "エラー") == [["ファイル", "行", "事業所番号", "エラー"]]
@@ -151,7 +161,8 @@ def test_csv_output_writes_summary_actions_and_errors(tmp_path):
     assert run(OFFICES, "--out", out, "--lang", "en").exit_code == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     summary = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
-    assert len(summary) == 8 and summary[0]["highest"] == "III" and summary[0]["service"] == "After-school day service"
+    assert len(summary) == 8 and summary[0]["highest (pledges counted)"] == "III"
+    assert summary[0]["service"] == "After-school day service" and summary[0]["IV missing (pledges ignored)"] == "attained"
     actions = list(csv.DictReader(io.StringIO((tmp_path / "r-actions.csv").read_bytes().decode("utf-8-sig"))))
     assert {a["id"] for a in actions} >= {"1312345678", "2012300002"}
     assert (tmp_path / "r-errors.csv").exists()
@@ -170,13 +181,13 @@ def test_mixed_good_and_bad_rows(tmp_path):
     lines = r.stderr.strip().splitlines()
     src = str(DATA / "mixed.csv")
     assert f"{src}: row 3 (id 1300000002): office.service: unknown service '訪問入浴介護'" in lines[0]
-    assert lines[1].startswith(f"{src}: row 4 (id 1300000003): as_of: impossible or malformed date '2025-02-30'")
+    assert lines[1].startswith(f"{src}: row 4 (id 1300000003): as_of: impossible date 2025-02-30")
     assert lines[2].startswith(f"{src}: row 5 (id 1300000004): met: unknown requirement 'cp9.9'")
     assert lines[3].startswith(f"{src}: row 6 (id 1300000005): workplace: item 27 is not in the R6 list")
     assert lines[4].startswith(f"{src}: row 8 (id 1300000007): as_of: 2023-04-01 is outside")
     assert lines[-1].startswith("7 offices, 5 errors")
-    summary = sheet_rows(out, "summary")
-    assert [(row[0], row[2]) for row in summary[1:]] == [(2, "ひまわり放課後等デイサービス"), (7, "あおぞら作業所")]
+    summary = sheet_rows(out, "summary R7")[1:] + sheet_rows(out, "summary R6")[1:]
+    assert [(row[0], row[2]) for row in summary] == [(2, "ひまわり放課後等デイサービス"), (7, "あおぞら作業所")]
     errors = sheet_rows(out, "errors")
     assert [e[1] for e in errors[1:]] == [3, 4, 5, 6, 8]
 
@@ -209,7 +220,7 @@ def test_write_all_leaves_nothing_when_one_file_fails(tmp_path):
 def test_interrupt_during_the_run_leaves_no_output(tmp_path, monkeypatch):
     def interrupted(*a, **k):
         raise KeyboardInterrupt
-    monkeypatch.setattr(b, "run", interrupted)
+    monkeypatch.setattr(b, "stream", interrupted)
     out = tmp_path / "r.xlsx"
     r = run(OFFICES, "--out", out)
     assert r.exit_code != 0 and not out.exists() and list(tmp_path.iterdir()) == []
@@ -253,7 +264,7 @@ def test_identical_facts_are_solved_once_and_restamped(kb, tmp_path):
                    "2,二号店,employment-b,5級地,100000,2025-07-01,\"cp1.1, wage.1\"\n", encoding="utf-8")
     sheet, cols, roster = b.read_offices(src)
     res = b.run(kb, sheet, cols, roster)
-    assert res.evaluated == 1 and not res.errors
+    assert res.evaluated == 1 and not res.errors and res.rows == 2
     (n1, one), (n2, two) = res.results
     assert (n1, one["office"], one["office_name"]) == (2, "1", "一号店")
     assert (n2, two["office"], two["office_name"]) == (3, "2", "二号店")
@@ -262,7 +273,7 @@ def test_identical_facts_are_solved_once_and_restamped(kb, tmp_path):
 
 
 def test_row_profile_reads_lists_booleans_and_circled_items():
-    data = b.row_profile({"office.service": "employment-b", "office.single_office_corp": "はい", "met": "cp1.1、cp1.2, cp1.3 wage.1",
+    data = row_profile({"office.service": "employment-b", "office.single_office_corp": "はい", "met": "cp1.1、cp1.2, cp1.3 wage.1",
                           "workplace": "① 3、⑱", "history.shogu": "なし", "history.baseup": "いいえ",
                           "office.monthly_units": "180,000", "top_annual_wage": 4300000.0, "pledged": None})
     assert data == {"version": 1, "office": {"service": "employment-b", "single_office_corp": True, "monthly_units": 180000},
@@ -272,7 +283,7 @@ def test_row_profile_reads_lists_booleans_and_circled_items():
 
 def test_staff_rows_grouped_by_office():
     sheet, _ = read_csv(DATA / "staff.csv")
-    roster = b.staff_by_office(sheet)
+    roster = staff_by_office(sheet)
     assert set(roster) == {"1312345678", "1300000002"}
     first, second = roster["1312345678"]
     assert first == {"name": "山田 花子", "role": "保育士", "qualifications": ["保育士", "社会福祉士"], "years_in_corp": 11,
@@ -283,15 +294,13 @@ def test_staff_rows_grouped_by_office():
 
 
 def test_staff_reach_the_profile_dict(kb, monkeypatch):
-    import carekb.inputs.profile as profile
-
     seen = {}
-    real = profile.check
+    real = b.check
 
     def spy(data, lines, source, kb_):
         seen[data["office"].get("id")] = data.get("staff")
         return real(data, lines, source, kb_)
-    monkeypatch.setattr(profile, "check", spy)
+    monkeypatch.setattr(b, "check", spy)
     sheet, cols, roster = b.read_offices(DATA / "mixed.csv", DATA / "staff.csv")
     b.run(kb, sheet, cols, roster)
     assert [s["role"] for s in seen["1312345678"]] == ["保育士", "児童指導員"]
@@ -308,7 +317,7 @@ def test_staff_for_an_office_not_in_the_table_is_a_row_error(kb, tmp_path):
 
 def test_progress_lines_on_a_pipe_and_quiet(tmp_path):
     r = run(OFFICES, "--out", tmp_path / "r.json", "--progress")
-    assert "carekb batch: 8/8" in r.stderr
+    assert "carekb batch: 8 rows" in r.stderr
     r = run(OFFICES, "--out", tmp_path / "r.json", "--progress", "--quiet")
     assert "carekb batch:" not in r.stderr
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from carekb.model.errors import CarekbError
-from carekb.graph.kbload import kb_files, kb_version
+from carekb.graph.kbload import cached_build, kb_files, kb_version, parse_graph
 
 CK = "https://w3id.org/carekb/vocab#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -174,8 +174,6 @@ class Guidance:
 
 
 def load_guidance(use_cache: bool = True) -> Guidance:
-    from carekb.graph.kbload import cached_build, parse_graph
-
     files = kb_files()
     version = kb_version()
     return cached_build("guidance", version, lambda: build(parse_graph(files), version), use_cache)

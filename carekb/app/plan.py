@@ -14,6 +14,7 @@ stage's tier is complete, so gain is credited to the stage, never split among it
 
 from __future__ import annotations
 
+from carekb.model import actions
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import Office
 
@@ -36,6 +37,7 @@ def gains(data: dict) -> tuple[str, dict[str, float | None]]:
 
 def plan(kb: KB, office: Office, period: Period, budget: int | None = None, use_pledges: bool = True,
          extra_effort: dict[str, int] | None = None) -> dict:
+    kb = kb.for_service(office.service)
     ev = evaluate(kb, office, period, use_pledges=use_pledges, extra_effort=extra_effort)
     data = to_dict(ev, alternatives=False)
     basis, gain = gains(data)
@@ -74,8 +76,8 @@ def plan(kb: KB, office: Office, period: Period, budget: int | None = None, use_
 def universe(kb: KB, period: Period) -> list[str]:
     """Every action id of the period: atoms, its workplace items, its pledges."""
     atoms = [r.id for r in kb.requirements.values() if not r.composite]
-    items = [f"workplace.{n}" for n in kb.items[period.item_list]]
-    return atoms + items + [f"pledge.{p.id}" for p in kb.pledges.get(period.id, ())]
+    items = [actions.workplace(n) for n in kb.items[period.item_list]]
+    return atoms + items + [actions.pledge(p.id) for p in kb.pledges.get(period.id, ())]
 
 
 def with_done(office: Office, done: set[str]) -> Office:
@@ -119,6 +121,7 @@ def stages(kb: KB, office: Office, period: Period, chosen: dict, gain: dict, use
                     "effort": cost_of(a)} for a in r.missing]
         out.append({"step": len(out) + 1, "actions": actions, "effort": r.cost, "cumulative_effort": total,
                     "reaches": tid, "rate_pct": float(r.rate.pct) if r.rate else None,
-                    "gain_added": g - reached_gain, "gain_per_effort": round(ratio, 2)})
+                    # rate points are floats: 12.1 - 10.5 is 1.5999999999999996 without the rounding
+                    "gain_added": round(g - reached_gain, 4), "gain_per_effort": round(ratio, 2)})
         done |= set(r.missing)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from carekb.model import actions
 from carekb.model.types import Cited
 
 from carekb.solver import yen
@@ -146,13 +147,13 @@ def _action_info(kb, period_id: str, action: str) -> dict:
     period = kb.periods[period_id]
     info = {"id": action, "label_ja": kb.action_label(action, period, "ja"),
             "label_en": kb.action_label(action, period, "en")}
-    kind, _, rest = action.partition(".")
-    if kind == "workplace":
-        item = kb.items[period.item_list][int(rest)]
+    a = actions.parse(action)
+    if a.kind == actions.WORKPLACE:
+        item = kb.items[period.item_list][a.number]
         info["category"] = item.category
         info.update(cited(kb.item_lists[period.item_list][2]))
-    elif kind == "pledge":
-        p = next(p for p in kb.pledges[period.id] if p.id == rest)
+    elif a.kind == actions.PLEDGE:
+        p = next(p for p in kb.pledges[period.id] if p.id == a.key)
         info.update(cited(p.cited))
         info["deadline"] = p.deadline.isoformat()
     else:

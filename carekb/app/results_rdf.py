@@ -8,28 +8,32 @@ rules and rates.  The figures are those of the JSON result (solver/report.py `to
 
 from __future__ import annotations
 
-from carekb.graph.office_rdf import CK, SERVICE_NS, office_graph, office_iri
+from pathlib import Path
 
-SHOGAI = "https://w3id.org/carekb/shogai/"
+from carekb.model import actions
+from carekb.model.errors import CarekbError
+from carekb.graph.kbload import load_kb
+from carekb.graph.office_rdf import CK, office_graph, office_iri
+from carekb.inputs.profile import bind, check, read_document
+from carekb.solver.gap import evaluate
+from carekb.app.report import to_dict
+
 EVALUATION_NS = "https://w3id.org/carekb/evaluation/"
 
 
-def period_iri(period_id: str) -> str:
-    return f"{SHOGAI}{period_id}"
+def tier_iri(kb, period, tier_id: str) -> str:
+    return kb.tiers[period.id][tier_id].iri
 
 
-def tier_iri(period_id: str, tier_id: str) -> str:
-    return f"{SHOGAI}{period_id}/{tier_id}"
-
-
-def action_iri(action: str, period) -> str:
-    """The KB IRI of a solver action id: cp4 → req/cp4, workplace.18 → workplace/R7-18, pledge.cp3 → pledge/R7-cp3."""
-    kind, _, rest = action.partition(".")
-    if kind == "workplace" and rest.isdigit():
-        return f"{SHOGAI}workplace/{period.item_list.removeprefix('list-')}-{rest}"
-    if kind == "pledge":
-        return f"{SHOGAI}pledge/{period.id}-{rest}"
-    return f"{SHOGAI}req/{action}"
+def action_iri(kb, action: str, period) -> str:
+    """The KB IRI of a solver action id (a requirement atom, workplace.N or pledge.X of the period),
+    as the compiled KB recorded it: any scheme's IRIs, no naming convention assumed."""
+    a = actions.parse(action)
+    if a.kind == actions.WORKPLACE:
+        return kb.items[period.item_list][a.number].iri
+    if a.kind == actions.PLEDGE:
+        return next(p.iri for p in kb.pledges.get(period.id, ()) if p.id == a.key)
+    return kb.requirements[action].iri
 
 
 def evaluation_iri(office) -> str:
@@ -42,40 +46,39 @@ def results_graph(evaluations, graph=None):
     from rdflib import Literal, URIRef
     from rdflib.namespace import RDF, XSD
 
-    from carekb.app.report import to_dict
-
     ck = rdflib.Namespace(CK)
     g = graph if graph is not None else rdflib.Graph()
     for ev in evaluations:
         o, period = ev.office, ev.period
-        _, office = office_graph(o, g)
+        kb = ev.kb
+        _, office = office_graph(o, g, kb.services[o.service].iri)
         data = to_dict(ev, alternatives=False)
         e = URIRef(evaluation_iri(o))
         g.add((e, RDF.type, ck.Evaluation))
         g.add((e, ck.evaluates, office))
         g.add((e, ck.asOf, Literal(o.as_of.isoformat(), datatype=XSD.date)))
-        g.add((e, ck.rulePeriod, URIRef(period_iri(period.id))))
-        g.add((e, ck.service, URIRef(SERVICE_NS + o.service)))
+        g.add((e, ck.rulePeriod, URIRef(period.iri)))
+        g.add((e, ck.service, URIRef(kb.services[o.service].iri)))
         g.add((e, ck.kbVersion, Literal(ev.kb.version)))
         g.add((e, ck.pledgesCounted, Literal(ev.use_pledges)))
         if ev.highest:
-            g.add((e, ck.highestTier, URIRef(tier_iri(period.id, ev.highest))))
+            g.add((e, ck.highestTier, URIRef(tier_iri(kb, period, ev.highest))))
             rate = ev.results[ev.highest].rate
             if rate is not None:
                 g.add((e, ck.currentRatePct, Literal(str(rate.pct), datatype=XSD.decimal)))
         for t in ev.attainable:
-            g.add((e, ck.attainableTier, URIRef(tier_iri(period.id, t))))
+            g.add((e, ck.attainableTier, URIRef(tier_iri(kb, period, t))))
         if data["yen_per_month"] is not None:
             g.add((e, ck.yenPerMonth, Literal(data["yen_per_month"], datatype=XSD.integer)))
         if ev.use_pledges:
             for p in sorted(o.pledged & {x.id for x in ev.kb.pledges.get(period.id, ())}):
-                g.add((e, ck.pledgeUsed, URIRef(action_iri(f"pledge.{p}", period))))
+                g.add((e, ck.pledgeUsed, URIRef(action_iri(kb, actions.pledge(p), period))))
         items = ev.kb.items.get(period.item_list, {})
         for m in sorted(o.met):
-            g.add((e, ck.inPlace, URIRef(action_iri(m, period))))
+            g.add((e, ck.inPlace, URIRef(action_iri(kb, m, period))))
         for n in sorted(o.workplace):
             if n in items:
-                g.add((e, ck.inPlace, URIRef(action_iri(f"workplace.{n}", period))))
+                g.add((e, ck.inPlace, URIRef(action_iri(kb, actions.workplace(n), period))))
         for w in data["warnings"]:
             g.add((e, ck.warning, Literal(w, lang="en")))
         for n, t in enumerate(data["targets"]):
@@ -84,7 +87,7 @@ def results_graph(evaluations, graph=None):
             tg = URIRef(f"{e}/{tid}")
             g.add((e, ck.target, tg))
             g.add((tg, RDF.type, ck.TargetGap))
-            g.add((tg, ck.targetTier, URIRef(tier_iri(period.id, tid))))
+            g.add((tg, ck.targetTier, URIRef(tier_iri(kb, period, tid))))
             g.add((tg, ck.targetRank, Literal(len(data["targets"]) - n, datatype=XSD.integer)))
             if r.rate is not None:
                 g.add((tg, ck.targetRatePct, Literal(str(r.rate.pct), datatype=XSD.decimal)))
@@ -96,26 +99,19 @@ def results_graph(evaluations, graph=None):
             g.add((tg, ck.usesPledge, Literal(bool(t["uses_pledge"]))))
             g.add((tg, ck.effortCost, Literal(t["effort"], datatype=XSD.integer)))
             for a in t["missing"]:
-                g.add((tg, ck.missingAction, URIRef(action_iri(a, period))))
+                g.add((tg, ck.missingAction, URIRef(action_iri(kb, a, period))))
                 g.add((tg, ck.missingActionId, Literal(a)))
             if t.get("yen_per_month_gain") is not None:
                 g.add((tg, ck.yenPerMonthGain, Literal(t["yen_per_month_gain"], datatype=XSD.integer)))
                 g.add((tg, ck.yenPerYearGain, Literal(t["yen_per_year_gain"], datatype=XSD.integer)))
             if r.exception is not None:
-                g.add((tg, ck.reliesOn, URIRef(f"{SHOGAI}workplace/{r.exception.id}")))
+                g.add((tg, ck.reliesOn, URIRef(r.exception.iri)))
     return g
 
 
 def evaluate_profiles(paths, kb=None, as_of=None, use_pledges: bool = True):
     """Load, bind and evaluate office profiles.  A folder contributes its *.yaml, *.yml, *.json and
     *.ttl files that are office profiles (have an `office` mapping); other documents there are skipped."""
-    from pathlib import Path
-
-    from carekb.model.errors import CarekbError
-    from carekb.graph.kbload import load_kb
-    from carekb.inputs.profile import bind, check, read_document
-    from carekb.solver.gap import evaluate
-
     kb = kb or load_kb()
     docs = []
     for p in paths:

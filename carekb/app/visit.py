@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from carekb.model.errors import CarekbError
+from carekb.inputs.profile import read_document
 from carekb.app.guidance import Guidance, Rule, Test
 
 
@@ -17,8 +18,6 @@ _REWORD = {"binary file, not a profile (YAML, JSON or Turtle)": "binary file, no
 
 
 def read_visit(path: str | Path, gd: Guidance) -> tuple[dict, str]:
-    from carekb.inputs.profile import read_document
-
     if Path(path).suffix.lower() in (".ttl", ".turtle"):
         raise CarekbError("a visit request is YAML or JSON, not Turtle", str(path))
     try:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
+from carekb.model.dates import as_of_or_today
+from carekb.model import actions
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import Office, bind, check, is_action_id, resolve_period
-
 from carekb.solver.gap import Evaluation, evaluate
+from carekb.app.contract import merged_warnings, note_overlays
+from carekb.app.report import to_dict
 
 NESTED = ("office", "history", "effort")   # --set office.region=…: the first dot separates the mapping
 
@@ -30,11 +33,11 @@ def action_target(kb: KB, action: str, option: str) -> tuple[str, object]:
 def action_field(action: str) -> tuple[str, object]:
     """The profile list (and Office field) an action id goes in, and its entry there:
     atoms → met, workplace.N → workplace (N), pledge.X → pledged (X)."""
-    kind, _, rest = action.partition(".")
-    if kind == "workplace":
-        return "workplace", int(rest)
-    if kind == "pledge":
-        return "pledged", rest
+    a = actions.parse(action)
+    if a.kind == actions.WORKPLACE:
+        return "workplace", a.number
+    if a.kind == actions.PLEDGE:
+        return "pledged", a.key
     return "met", action
 
 
@@ -54,11 +57,12 @@ def parse_set(item: str) -> tuple[str, object]:
 
 
 def apply_changes(kb: KB, data: dict, adds=(), removes=(), sets=()) -> tuple[dict, list[dict]]:
-    """A changed copy of a profile document, and the list of changes made (for the result)."""
+    """A changed copy of a profile document, and the list of changes made (for the result).
+    `sets` holds "KEY=VALUE" strings (the value read as YAML) or (key, value) pairs."""
     data = copy.deepcopy(data)
     changes: list[dict] = []
     for item in sets:
-        key, value = parse_set(item)
+        key, value = parse_set(item) if isinstance(item, str) else item
         head, dot, rest = key.partition(".")
         if dot and head not in NESTED:
             raise CarekbError(f"'{key}': only office.*, history.* and effort.* take a dotted key", "--set")
@@ -136,9 +140,10 @@ def evaluate_in_period(kb: KB, office: Office, period_id: str, use_pledges: bool
     period; they carry over only when the other period uses the same list. Otherwise this is an
     error: the numbering differs (R6 1–25 vs R7+ ①–㉘) and a silent renumbering would be a guess.
     """
+    kb = kb.for_service(office.service)  # period ids name the periods of the office's scheme
     target = period_by_id(kb, period_id)
-    own_day = office.as_of or dt.date.today()
-    numbered = office.workplace or any(a.startswith("workplace.") for a, _ in office.effort)
+    own_day = as_of_or_today(office.as_of)
+    numbered = office.workplace or any(map(actions.is_workplace, (a for a, _ in office.effort)))
     own = resolve_period(kb, own_day, office.source) if numbered else target
     if own.item_list != target.item_list:
         raise CarekbError(f"workplace item numbers differ between lists: the profile numbers items in the "
@@ -146,3 +151,52 @@ def evaluate_in_period(kb: KB, office: Office, period_id: str, use_pledges: bool
                           f"periods that share a list, or write a profile for {target.id}", office.source, "workplace")
     bound, period = bind(office, kb, day_in_period(target, own_day))
     return evaluate(kb, bound, period, use_pledges=use_pledges)
+
+
+# --------------------------------------------------------------------------- the command's answer
+
+def whatif(kb: KB, office: Office, adds=(), removes=(), sets=(), periods=None, as_of: dt.date | None = None,
+           use_pledges: bool = True, overlays=()) -> tuple[dict, list[tuple[str, Evaluation, dict]]]:
+    """The JSON contract of `carekb whatif` and its columns (name, Evaluation, result dict).
+
+    `office` must come from a profile document (Office.document): the changes are made to the
+    document and checked like a file.  `periods` is a list of period ids or "R7,R8"."""
+    if not (adds or removes or sets or periods):
+        raise CarekbError("nothing to compare: give --add, --remove, --set or --compare-periods")
+    if office.document is None:
+        raise CarekbError("what-if needs an office read from a profile (a path, dict or text)", office.source)
+    kb = kb.for_service(office.service)  # action ids and periods are those of the office's scheme
+    changes: list[dict] = []
+    after = office
+    if adds or removes or sets:
+        new_data, changes = apply_changes(kb, office.document, adds, removes, sets)
+        after = changed_office(kb, new_data, office.source, changes)
+    if periods:
+        ids = [p.strip() for p in periods.split(",")] if isinstance(periods, str) else [str(p).strip() for p in periods]
+        ids = [p for p in ids if p]
+        if not ids:
+            raise CarekbError("name one or more periods, e.g. R7,R8", "--compare-periods")
+        moved = after.with_changes(as_of=as_of) if as_of else after
+        evs = [evaluate_in_period(kb, moved, pid, use_pledges) for pid in ids]
+        dicts = [to_dict(ev, alternatives=False) for ev in evs]
+        requested = as_of_or_today(moved.as_of).isoformat()
+        for d in dicts:
+            d["as_of_requested"] = requested
+        result = note_overlays({"periods": dicts, "changes": changes, "as_of_requested": requested,
+                                "delta": delta(dicts[0], dicts[-1]), **merged_warnings(*dicts)}, overlays)
+        return result, [(d["period"], ev, d) for ev, d in zip(evs, dicts)]
+
+    def run(o: Office):
+        bound, period = bind(o, kb, as_of)
+        ev = evaluate(kb, bound, period, use_pledges=use_pledges)
+        return ev, to_dict(ev, alternatives=False)
+
+    ev_before, d_before = run(office)
+    try:
+        ev_after, d_after = run(after)
+    except CarekbError as e:
+        e.message += " (after --set/--add/--remove)"
+        raise
+    result = note_overlays({"before": d_before, "after": d_after, "changes": changes,
+                            "delta": delta(d_before, d_after), **merged_warnings(d_before, d_after)}, overlays)
+    return result, [("before", ev_before, d_before), ("after", ev_after, d_after)]

@@ -5,6 +5,7 @@ rdflib is imported only on a cache miss: it costs more to import than the whole 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import os
@@ -14,6 +15,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from carekb.model.errors import CarekbError
+from carekb.model.overlay import as_overlay
+from carekb.graph.provisions import provisions_of
+from carekb.graph.readings import attach_readings
 from carekb.model.types import (KB, Cited, DerivedFact, Grant, OldAddition, OldTier, Period, PledgeRule, PriorityRule, Rate,
                     Requirement, Service, StaffConcept, StaffScheme, Tier, UnitPrice, WorkplaceException,
                     WorkplaceItem, WorkplaceRule)
@@ -21,7 +25,7 @@ from carekb.model.types import (KB, Cited, DerivedFact, Grant, OldAddition, OldT
 CK = "https://w3id.org/carekb/vocab#"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The code that builds and defines the cached models: a change to it must not be served a stale pickle.
-BUILDER_FILES = ("model/types.py", "graph/kbload.py", "app/guidance.py")
+BUILDER_FILES = ("model/types.py", "graph/kbload.py", "app/guidance.py", "graph/provisions.py", "graph/readings.py")
 CODE_HASH = hashlib.sha256(b"".join((PACKAGE_DIR / f).read_bytes() for f in BUILDER_FILES)).hexdigest()[:8]
 
 
@@ -59,6 +63,21 @@ def cache_dir() -> Path:
 _memory: dict[str, object] = {}
 
 
+def _trusted(path: Path) -> bool:
+    """Whether a cache file may be unpickled: a pickle runs code when read, so the file and its folder
+    must belong to this user and be writable by no one else."""
+    if not hasattr(os, "getuid"):  # no POSIX owners (Windows): the per-user profile folder protects it
+        return path.is_file()
+    try:
+        for p in (path, path.parent):
+            st = p.stat()
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return False
+    except OSError:
+        return False
+    return path.is_file()
+
+
 def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
     """A compiled model from memory, else from the on-disk cache, else `build_fn()` (then cached).
 
@@ -69,7 +88,7 @@ def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
     if key in _memory:
         return _memory[key]
     path = cache_dir() / f"{key}.pickle"
-    if use_cache and path.is_file():
+    if use_cache and _trusted(path):
         try:
             _memory[key] = pickle.loads(path.read_bytes())
             return _memory[key]
@@ -79,7 +98,7 @@ def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
     if use_cache:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: a pickle runs code when read
             tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, path)
         except OSError:  # an unwritable cache only costs speed; leave no half-written file behind
@@ -93,20 +112,23 @@ def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
 
 def kb_version(overlays: list[Path] = ()) -> str:
     """The content hash of kb/, ontology/ (shapes included) and any overlays: every result states it."""
-    return content_hash(kb_files() + shape_files(), [Path(o) for o in overlays])
+    return content_hash(kb_files() + shape_files(), [as_overlay(o) for o in overlays])
 
 
 def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
     """The KB of this installation, plus rule overlays (Turtle files that add or replace facts)."""
     files = kb_files()
-    overlays = [Path(o) for o in overlays]
+    overlays = [as_overlay(o) for o in overlays]  # a path, or an Overlay (Turtle text with a name)
     for o in overlays:  # checked before hashing: the hash reads them
         if not o.is_file():
             raise CarekbError("rules overlay not found (a Turtle file)", str(o))
     version = kb_version(overlays)
 
     def compile_kb() -> KB:
-        return build(parse_graph(files, overlays), version)
+        g = parse_graph(files, overlays)
+        kb = build(g, version)
+        attach_readings(_Reader(g), kb, build)  # contested readings: each compiled from its own graph
+        return kb
 
     return cached_build("kb", version, compile_kb) if use_cache else compile_kb()
 
@@ -128,7 +150,7 @@ def apply_overlay(g, path: Path) -> None:
 
     o = rdflib.Graph()
     try:
-        o.parse(path, format="turtle")
+        o.parse(path, format="turtle") if isinstance(path, Path) else o.parse(data=path.turtle, format="turtle")
     except FileNotFoundError:
         raise CarekbError("file not found", str(path)) from None
     except Exception as e:  # rdflib raises several parser exception types
@@ -165,7 +187,20 @@ class _Reader:
 
         self.g, self.rdflib = g, rdflib
         self.RDF, self.RDFS, self.DCT, self.SKOS = RDF, RDFS, DCTERMS, SKOS
+        self.VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
         self.ck = rdflib.Namespace(CK)
+        self.space = ""  # the uri space of the scheme being read ("" = every node)
+
+    def within(self, space: str) -> "_Reader":
+        """A reader of the nodes of one scheme: `subjects` yields only IRIs in its uri space."""
+        other = copy.copy(self)
+        other.space = space
+        return other
+
+    def subjects(self, cls: str):
+        """The nodes of class ck:`cls` in this reader's uri space."""
+        return [s for s in self.g.subjects(self.RDF.type, self.ck[cls]) if str(s).startswith(self.space)
+                and isinstance(s, self.rdflib.URIRef)]
 
     def one(self, s, p, default=None):
         for o in self.g.objects(s, p):
@@ -234,7 +269,7 @@ class _Reader:
         conf = self.one(s, self.ck.confidence)
         notation = str(self.one(conf, self.SKOS.notation)) if conf is not None else "U"
         return Cited(tuple(sources), str(self.py(s, self.ck.sourceNote, "")), notation,
-                     str(self.py(s, self.ck.confidenceDetail, "")))
+                     str(self.py(s, self.ck.confidenceDetail, "")), provisions_of(self, s))
 
     def where(self, s) -> str:
         return f"node {s.n3(self.g.namespace_manager)}"
@@ -279,33 +314,68 @@ def _date(v) -> dt.date | None:
 
 
 def build(g, version: str) -> KB:
+    """The KB of every ck:Scheme: the default scheme's KB, with all of them in `kb.schemes`.
+
+    A scheme owns the typed nodes whose IRIs start with its void:uriSpace; nothing in this function
+    names a scheme, so a new scheme is a new folder of Turtle with its own uri space.
+    """
     r = _Reader(g)
     ck, RDF = r.ck, r.RDF
-    schemes = list(g.subjects(RDF.type, ck.Scheme))
-    if len(schemes) != 1:
-        raise CarekbError(f"expected one ck:Scheme, found {len(schemes)}", "kb")
-    scheme = schemes[0]
-    kb = KB(version=version, scheme_ja=r.label(scheme, "ja"), scheme_en=r.label(scheme, "en"), triples=len(g))
+    schemes = sorted(g.subjects(RDF.type, ck.Scheme), key=str)
+    if not schemes:
+        raise CarekbError("expected at least one ck:Scheme", "kb")
+    kbs: dict[str, KB] = {}
+    default = []
+    for scheme in schemes:
+        sid = str(r.py(scheme, r.DCT.identifier, "") or "")
+        space = str(r.one(scheme, r.VOID.uriSpace, "") or "")
+        if not sid or not space:
+            raise CarekbError("a ck:Scheme needs dcterms:identifier and void:uriSpace", "kb", r.where(scheme))
+        if sid in kbs:
+            raise CarekbError(f"two schemes with the identifier {sid!r}", "kb", r.where(scheme))
+        kbs[sid] = build_scheme(r.within(space), scheme, sid, version)
+        if r.py(scheme, ck.isDefault, False):
+            default.append(sid)
+    if len(default) != 1 and len(kbs) > 1:
+        raise CarekbError(f"expected one scheme with ck:isDefault true, found {len(default)}", "kb")
+    services: dict[str, Service] = {}
+    for kb in kbs.values():
+        for sid, svc in kb.services.items():
+            if sid in services:
+                raise CarekbError(f"service id {sid!r} is defined by schemes {services[sid].scheme} and {svc.scheme}", "kb")
+            services[sid] = svc
+    services = dict(sorted(services.items(), key=lambda kv: (kv[1].scheme not in default, kv[1].scheme)))
+    for kb in kbs.values():
+        kb.services, kb.schemes, kb.triples = services, kbs, len(g)
+    return kbs[default[0] if default else next(iter(kbs))]
+
+
+def build_scheme(r: "_Reader", scheme, scheme_id: str, version: str) -> KB:
+    g, ck = r.g, r.ck
+    kb = KB(version=version, scheme_ja=r.label(scheme, "ja"), scheme_en=r.label(scheme, "en"), triples=len(g),
+            scheme=scheme_id, scheme_source=r.cited(scheme))
+    subjects = r.subjects
 
     period_iris = {}
-    for p in g.subjects(RDF.type, ck.Period):
+    for p in subjects("Period"):
         pid = str(r.py(p, ck.periodId))
         period_iris[p] = pid
         kb.periods[pid] = Period(pid, r.label(p, "ja"), r.label(p, "en"), _date(r.py(p, ck.validFrom)),
-                                 _date(r.py(p, ck.validTo)), r.local(r.one(p, ck.itemList)), r.cited(p))
+                                 _date(r.py(p, ck.validTo)), r.local(r.one(p, ck.itemList)), r.cited(p), str(p))
     kb.periods = dict(sorted(kb.periods.items(), key=lambda kv: kv[1].valid_from))
 
-    for grp in g.subjects(RDF.type, ck.ServiceGroup):
+    for grp in subjects("ServiceGroup"):
         kb.groups[r.local(grp)] = (r.label(grp, "ja"), r.label(grp, "en"))
-    for s in g.subjects(RDF.type, ck.Service):
+    for s in subjects("Service"):
         sid = str(r.py(s, ck.serviceId))
         kb.services[sid] = Service(sid, r.label(s, "ja"), r.label(s, "en"),
                                    frozenset(r.local(o) for o in g.objects(s, ck.inGroup)),
                                    str(r.py(s, ck.law, "")), str(r.py(s, ck.cp5Means, "")),
-                                   _date(r.py(s, ck.coveredFrom)), r.text(s, r.RDFS.comment, "en"))
+                                   _date(r.py(s, ck.coveredFrom)), r.text(s, r.RDFS.comment, "en"),
+                                   scheme_id, str(s))
 
     for cls in ("Action", "CompositeRequirement"):
-        for s in g.subjects(RDF.type, ck[cls]):
+        for s in subjects(cls):
             if r.is_a(s, "WorkplaceItem"):
                 continue
             rid = str(r.py(s, ck.requirementId))
@@ -316,22 +386,22 @@ def build(g, version: str) -> KB:
                 r.expr(definition) if definition is not None else None,
                 r.expr(applicable) if applicable is not None else None,
                 r.text(s, ck.satisfiedWhen, "ja"), r.text(s, ck.satisfiedWhen, "en"), r.cited(s),
-                frozenset(str(r.py(p, ck.periodId)) for p in g.objects(s, ck.usedInPeriod)))
+                frozenset(str(r.py(p, ck.periodId)) for p in g.objects(s, ck.usedInPeriod)), str(s))
 
     cats = []
-    for c in g.subjects(RDF.type, ck.WorkplaceCategory):
+    for c in subjects("WorkplaceCategory"):
         cats.append((int(r.py(c, ck.nominalRank, 0)), r.local(c), r.label(c, "ja"), r.label(c, "en")))
     for _, cid, ja, en in sorted(cats):
         kb.categories[cid] = (ja, en)
-    for s in g.subjects(RDF.type, ck.WorkplaceItemList):
+    for s in subjects("WorkplaceItemList"):
         kb.item_lists[r.local(s)] = (r.label(s, "ja"), r.label(s, "en"), r.cited(s))
-    for s in g.subjects(RDF.type, ck.WorkplaceItem):
+    for s in subjects("WorkplaceItem"):
         lst = r.local(r.one(s, ck.itemList))
         n = int(r.py(s, ck.itemNumber))
-        kb.items.setdefault(lst, {})[n] = WorkplaceItem(lst, n, r.local(r.one(s, ck.category)), r.label(s, "ja"))
+        kb.items.setdefault(lst, {})[n] = WorkplaceItem(lst, n, r.local(r.one(s, ck.category)), r.label(s, "ja"), str(s))
     kb.items = {k: dict(sorted(v.items())) for k, v in kb.items.items()}
 
-    for s in g.subjects(RDF.type, ck.WorkplaceRule):
+    for s in subjects("WorkplaceRule"):
         rid = str(r.py(s, ck.ruleId))
         cat_min = tuple(sorted((r.local(r.one(b, ck.category)), int(r.py(b, ck.min)))
                                for b in g.objects(s, ck.categoryMinimum)))
@@ -340,14 +410,14 @@ def build(g, version: str) -> KB:
                                       r.label(s, "ja"), r.label(s, "en"), int(r.py(s, ck.eachCategoryMin, 0)),
                                       cat_min, must, int(r.py(s, ck.totalMin, 0)), r.cited(s))
     exceptions = []
-    for s in g.subjects(RDF.type, ck.WorkplaceException):
+    for s in subjects("WorkplaceException"):
         exceptions.append(WorkplaceException(
             r.local(s), r.label(s, "ja"), r.label(s, "en"), r.expr(r.one(s, ck.condition)),
             frozenset(str(r.py(x, ck.ruleId)) for x in g.objects(s, ck.appliesToRule)),
-            r.local(r.one(s, ck.category)), int(r.py(r.one(s, ck.satisfiedByItem), ck.itemNumber)), r.cited(s)))
+            r.local(r.one(s, ck.category)), int(r.py(r.one(s, ck.satisfiedByItem), ck.itemNumber)), r.cited(s), str(s)))
     kb.exceptions = tuple(sorted(exceptions, key=lambda e: e.id))
 
-    for s in g.subjects(RDF.type, ck.Tier):
+    for s in subjects("Tier"):
         pid = period_iris[r.one(s, ck.period)]
         tid = str(r.py(s, ck.tierId))
         reach = r.one(s, ck.reachableWhen)
@@ -355,36 +425,36 @@ def build(g, version: str) -> KB:
             pid, tid, r.label(s, "ja"), r.label(s, "en"), r.expr(r.one(s, ck.requires)),
             frozenset(r.local(o) for o in g.objects(s, ck.availableTo)),
             r.expr(reach) if reach is not None else None, int(r.py(s, ck.nominalRank, 0)),
-            r.text(s, r.RDFS.comment, "en"), r.cited(s), r.locals(s, ck.combines), r.locals(s, ck.continues))
+            r.text(s, r.RDFS.comment, "en"), r.cited(s), r.locals(s, ck.combines), r.locals(s, ck.continues), str(s))
     kb.tiers = {p: dict(sorted(ts.items(), key=lambda kv: -kv[1].rank)) for p, ts in kb.tiers.items()}
 
     pledges: dict[str, list] = {}
-    for s in g.subjects(RDF.type, ck.PledgeRule):
+    for s in subjects("PledgeRule"):
         pid = period_iris[r.one(s, ck.period)]
         cond = r.one(s, ck.condition)
         pledges.setdefault(pid, []).append(PledgeRule(
             pid, str(r.py(s, ck.pledgeId)), tuple(sorted((r.expr(t) for t in g.objects(s, ck.pledgeFor)), key=repr)),
             _date(r.py(s, ck.deadline)), r.expr(cond) if cond is not None else None,
-            r.text(s, r.RDFS.comment, "en"), r.cited(s)))
+            r.text(s, r.RDFS.comment, "en"), r.cited(s), str(s)))
     kb.pledges = {p: tuple(sorted(v, key=lambda x: x.id)) for p, v in pledges.items()}
 
     derived: dict[str, list] = {}
-    for s in g.subjects(RDF.type, ck.DerivedFact):
+    for s in subjects("DerivedFact"):
         pid = period_iris[r.one(s, ck.period)]
         derived.setdefault(pid, []).append(DerivedFact(
             pid, str(r.py(r.one(s, ck.requirement), ck.requirementId)), r.label(s, "ja"), r.label(s, "en"),
             r.expr(r.one(s, ck.condition)), r.cited(s)))
     kb.derived = {p: tuple(v) for p, v in derived.items()}
 
-    tier_ids = {s: (period_iris[r.one(s, ck.period)], str(r.py(s, ck.tierId))) for s in g.subjects(RDF.type, ck.Tier)}
-    for s in g.subjects(RDF.type, ck.Rate):
+    tier_ids = {s: (period_iris[r.one(s, ck.period)], str(r.py(s, ck.tierId))) for s in subjects("Tier")}
+    for s in subjects("Rate"):
         t = r.one(s, ck.tier)
         if t not in tier_ids:
             raise CarekbError("rate names a tier that the KB does not define", "kb", r.where(s))
         pid, tid = tier_ids[t]
         svc, rate = r.rate(s)
         kb.rates[(pid, svc, tid)] = rate
-    for s in g.subjects(RDF.type, ck.UnitPrice):
+    for s in subjects("UnitPrice"):
         kb.prices[(r.id_of(s, ck.service, ck.serviceId), str(r.py(s, ck.regionGrade)))] = UnitPrice(
             r.decimal(s, ck.yenPerUnit), int(r.py(s, ck.labourSharePct, 0)), r.cited(s))
     read_old_additions(r, kb)
@@ -395,7 +465,7 @@ def build(g, version: str) -> KB:
 def read_old_additions(r: _Reader, kb: KB) -> None:
     """The additions in force until 2024-05, their tiers, the 2024 grant and their per-service rates."""
     g, ck, RDF = r.g, r.ck, r.RDF
-    for s in g.subjects(RDF.type, ck.OldAdditionTier):
+    for s in r.subjects("OldAdditionTier"):
         key = r.local(s)
         frac_of = r.one(s, ck.rateFractionOf)
         frac = r.one(s, ck.rateFraction)
@@ -405,20 +475,20 @@ def read_old_additions(r: _Reader, kb: KB) -> None:
             str(r.py(s, ck.requirementId)) if r.is_a(s, "CompositeRequirement") else None,
             r.local(frac_of) if frac_of is not None else None,
             r.decimal(s, ck.rateFraction) if frac is not None else None, r.cited(s))
-    for s in g.subjects(RDF.type, ck.OldAddition):
+    for s in r.subjects("OldAddition"):
         aid = str(r.py(s, ck.additionId))
         tiers = tuple(t.key for t in kb.old_tiers.values() if t.addition == aid)
         kb.old_additions[aid] = OldAddition(aid, r.label(s, "ja"), r.label(s, "en"), _date(r.py(s, ck.validFrom)),
                                             _date(r.py(s, ck.validTo)), tiers, r.cited(s))
     kb.old_additions = dict(sorted(kb.old_additions.items(), key=lambda kv: kv[1].valid_from or dt.date.min))
-    for s in g.subjects(RDF.type, ck.Grant):
+    for s in r.subjects("Grant"):
         cond = r.one(s, ck.grantCondition)
         held = r.locals(cond, ck.operand) if cond is not None else ()
         gid = str(r.py(s, ck.grantId))
         kb.grants[gid] = Grant(gid, r.label(s, "ja"), r.label(s, "en"), _date(r.py(s, ck.validFrom)),
                                _date(r.py(s, ck.validTo)), held, r.text(s, ck.satisfiedWhen, "ja"),
                                r.text(s, ck.satisfiedWhen, "en"), r.text(s, r.RDFS.comment, "en"), r.cited(s))
-    for s in g.subjects(RDF.type, ck.ComponentRate):
+    for s in r.subjects("ComponentRate"):
         of = r.one(s, ck.rateOf)
         key = str(r.py(of, ck.grantId)) if r.is_a(of, "Grant") else r.local(of)
         if key not in kb.old_tiers and key not in kb.grants:
@@ -436,7 +506,7 @@ def read_old_additions(r: _Reader, kb: KB) -> None:
 def read_staff(r: _Reader, kb: KB) -> None:
     """The staff definitions (SKOS concept schemes ※1–※3) and the priority-staff rule."""
     g, ck, RDF, SKOS = r.g, r.ck, r.RDF, r.SKOS
-    for s in g.subjects(RDF.type, ck.StaffScheme):
+    for s in r.subjects("StaffScheme"):
         concepts = []
         for c in g.subjects(SKOS.inScheme, s):
             concepts.append(StaffConcept(
@@ -452,7 +522,7 @@ def read_staff(r: _Reader, kb: KB) -> None:
             r.ids(s, ck.countsFor, ck.requirementId),
             tuple(sorted(concepts, key=lambda c: (c.placeholder, c.label_ja))), r.cited(s))
     kb.staff_schemes = dict(sorted(kb.staff_schemes.items(), key=lambda kv: kv[1].notation))
-    rules = list(g.subjects(RDF.type, ck.PriorityStaffRule))
+    rules = list(r.subjects("PriorityStaffRule"))
     if len(rules) > 1:
         raise CarekbError(f"expected at most one ck:PriorityStaffRule, found {len(rules)}", "kb")
     for s in rules:

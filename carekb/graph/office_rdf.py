@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 CK = "https://w3id.org/carekb/vocab#"
-SERVICE_NS = "https://w3id.org/carekb/shogai/service/"
 OFFICE_NS = "https://w3id.org/carekb/office/"
 
 
@@ -13,7 +12,9 @@ def office_iri(office) -> str:
     return OFFICE_NS + quote(office.id or office.name or office.source, safe="")
 
 
-def office_graph(office, graph=None):
+def office_graph(office, graph=None, service_iri: str | None = None):
+    """The office as RDF; its ck:service is `service_iri` (the KB's Service.iri), else the node of
+    `graph` whose ck:serviceId is the office's service (whatever scheme defines it)."""
     import rdflib
     from rdflib import Literal, URIRef
     from rdflib.namespace import RDF, RDFS, XSD
@@ -22,7 +23,8 @@ def office_graph(office, graph=None):
     g = graph if graph is not None else rdflib.Graph()
     s = URIRef(office_iri(office))
     g.add((s, RDF.type, ck.Office))
-    g.add((s, ck.service, URIRef(SERVICE_NS + office.service)))
+    svc = URIRef(service_iri) if service_iri else next(g.subjects(ck.serviceId, Literal(office.service)), None)
+    g.add((s, ck.service, svc if svc is not None else Literal(office.service)))
     if office.id:
         g.add((s, ck.officeId, Literal(office.id)))
     if office.name:

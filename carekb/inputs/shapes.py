@@ -13,7 +13,8 @@ from pathlib import Path
 
 from carekb.model.errors import CarekbError
 from carekb.graph.kbload import CK, kb_files, parse_graph, shape_files
-from carekb.inputs.profile import TURTLE_PROPERTIES
+from carekb.graph.office_rdf import office_graph
+from carekb.inputs.profile import TURTLE_PROPERTIES, read_document
 
 # the profile key of each office property (the inverse of office_rdf / profile.turtle_profile)
 PROFILE_KEYS = {prop: key for key, prop in TURTLE_PROPERTIES.items()}  # ck:Office property -> profile key
@@ -136,8 +137,6 @@ def profile_violations(office) -> list[Violation]:
     import rdflib
     from rdflib.namespace import RDF
 
-    from carekb.graph.office_rdf import office_graph
-
     g = parse_graph(kb_files())
     source = Path(office.source)
     if source.suffix.lower() in (".ttl", ".turtle") and source.is_file():
@@ -168,8 +167,6 @@ def profile_line(source: Path, key: str) -> int | None:
         return None
     if suffix == ".json":
         return None
-    from carekb.inputs.profile import read_document
-
     try:
         data, lines, _ = read_document(source)
     except CarekbError:

@@ -17,7 +17,33 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from carekb.model.errors import CarekbError
+
 CONDITION_KINDS = ("field", "date_le", "group")
+
+
+@dataclass(frozen=True)
+class Provision:
+    """The pinpoint in a document that a rule encodes, with its Japanese text where a public source gives it."""
+
+    id: str
+    document: str                    # the document's number or short name (skos:notation)
+    title: str
+    date: str                        # ISO date (or year) of the document, "" when unknown
+    url: str
+    pinpoint: str                    # section, 表, page
+    quoted: tuple[str, ...] = ()     # verbatim Japanese text; empty when not available
+    quoted_from: str = ""            # where the quotation was read, when not the document itself
+    note: str = ""                   # what is known when the text is not available
+    checked_on: str = ""
+
+    @property
+    def text_available(self) -> bool:
+        return bool(self.quoted)
+
+    def citation(self) -> str:
+        """「document pinpoint」 as one line, for tables."""
+        return f"{self.document} {self.pinpoint}".strip()
 
 
 @dataclass(frozen=True)
@@ -28,6 +54,7 @@ class Cited:
     note: str = ""
     confidence: str = "U"
     confidence_detail: str = ""
+    provisions: tuple[Provision, ...] = ()
 
     def text(self) -> str:
         s = "; ".join(self.sources)
@@ -46,6 +73,7 @@ class Requirement:
     satisfied_when_en: str
     cited: Cited
     periods: frozenset[str] = frozenset()   # only these periods' tiers use it (empty: any period)
+    iri: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +90,7 @@ class Tier:
     cited: Cited
     combines: tuple[str, ...] = ()    # period OLD: the old-addition tiers claimed together (OldTier keys)
     continues: tuple[str, ...] = ()   # a Ⅴ tier: the old-addition tiers it continues (OldTier keys)
+    iri: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +99,7 @@ class WorkplaceItem:
     number: int
     category: str
     label_ja: str
+    iri: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +126,7 @@ class WorkplaceException:
     category: str
     item: int
     cited: Cited
+    iri: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +138,7 @@ class PledgeRule:
     condition: tuple | None
     note: str
     cited: Cited
+    iri: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +160,7 @@ class Period:
     valid_to: dt.date | None
     item_list: str
     cited: Cited
+    iri: str = ""
 
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -148,6 +181,8 @@ class Service:
     cp5_means: str
     covered_from: dt.date | None
     note: str
+    scheme: str = ""                 # the id of the scheme that defines it (KB.schemes)
+    iri: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,8 +283,46 @@ class PriorityRule:
     cited: Cited
 
 
+@dataclass(frozen=True)
+class Contest:
+    """A rule that public sources read differently; each reading is a Reading."""
+
+    id: str
+    period: str
+    label_ja: str
+    label_en: str
+    readings: tuple[str, ...]
+    provisions: tuple[Provision, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a contested rule, compiled: the KB records it replaces or adds.
+
+    swaps: (table, key, record) with table one of tiers, rules, pledges, derived, requirements,
+    exceptions; key the record's key in that table (tiers and pledges: (period, id))."""
+
+    id: str
+    contest: str
+    label_ja: str
+    label_en: str
+    default: bool
+    reason_ja: str
+    reason_en: str
+    cited: Cited
+    swaps: tuple = ()
+
+
 @dataclass
 class KB:
+    """The compiled rules of one scheme (制度: 障害, 介護, ...).
+
+    Periods, tiers, requirements, rules, pledges, rates and prices belong to the scheme (both
+    schemes have periods R6–R8 and requirements cp1–cp5 that mean different things); `services`
+    holds every scheme's services (their ids are unique across schemes), so that an office names
+    its service and `for_service` finds the scheme whose rules apply to it.
+    """
+
     version: str
     scheme_ja: str
     scheme_en: str
@@ -274,6 +347,37 @@ class KB:
     staff_schemes: dict[str, StaffScheme] = field(default_factory=dict)
     priority_rule: PriorityRule | None = None
     triples: int = 0
+    contests: dict[str, Contest] = field(default_factory=dict)   # contested rules (ck:ContestedRule)
+    readings: dict[str, Reading] = field(default_factory=dict)   # every reading of them, by id
+    in_force: tuple[str, ...] = ()                               # the non-default readings this KB is under
+    user_rates: tuple[str, ...] = ()                             # files of user-supplied rates applied to it
+    scheme: str = ""                                                          # dcterms:identifier
+    scheme_source: Cited = Cited()
+    schemes: dict[str, "KB"] = field(default_factory=dict, repr=False)       # every scheme by id, this one included
+
+    @property
+    def cache_key(self) -> str:
+        """Memo key of the views derived from this scheme's rules (ids such as R7-low recur across schemes)."""
+        return f"{self.version}/{self.scheme}"
+
+    def for_service(self, service: str) -> "KB":
+        """The KB of the scheme that defines this service (this one when the id is unknown: callers report it)."""
+        svc = self.services.get(service)
+        if svc is None or svc.scheme == self.scheme or svc.scheme not in self.schemes:
+            return self
+        return self.schemes[svc.scheme]
+
+    def of_scheme(self, scheme: str | None) -> "KB":
+        """The KB of the scheme with this identifier (None: this one)."""
+        if not scheme:
+            return self
+        if scheme not in self.schemes:
+            raise CarekbError(f"unknown scheme '{scheme}' (schemes: {', '.join(self.schemes)})", "--scheme")
+        return self.schemes[scheme]
+
+    def own_services(self) -> dict[str, Service]:
+        """This scheme's services."""
+        return {k: s for k, s in self.services.items() if s.scheme == self.scheme}
 
     def period_at(self, day: dt.date) -> Period | None:
         for p in self.periods.values():
@@ -282,7 +386,9 @@ class KB:
         return None
 
     def tiers_for(self, period: str, service: str) -> list[Tier]:
-        """The tiers that this service has in this period."""
+        """The tiers that this service has in this period (of the service's scheme)."""
+        if self.for_service(service) is not self:
+            return self.for_service(service).tiers_for(period, service)
         groups = self.services[service].groups
         return [t for t in self.tiers.get(period, {}).values() if t.groups & groups]
 

@@ -1,0 +1,130 @@
+"""The query library (queries/*.rq): named queries with typed parameters in their header comments,
+bound to values that can never change a query's structure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from carekb.model.errors import CarekbError
+
+@dataclass
+class Param:
+    name: str
+    type: str           # string, boolean, integer, decimal, date, iri
+    default: str | None
+    doc: str = ""
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    path: Path | None
+    text: str
+    title_ja: str = ""
+    title_en: str = ""
+    description: str = ""
+    params: dict[str, Param] = field(default_factory=dict)
+
+
+PARAM_TYPES = {
+    "string": None,
+    "boolean": re.compile(r"true|false"),
+    "integer": re.compile(r"[+-]?\d+"),
+    "decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "iri": re.compile(r"[^\s<>\"{}|^`\\]+:[^\s<>\"{}|^`\\]*"),
+}
+
+
+def queries_dir() -> Path:
+    """queries/, the data subpackage `carekb.queries` (the query library)."""
+    return Path(str(resources.files("carekb.queries")))
+
+
+def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
+    """Header comments: `# title-ja:`, `# title-en:`, `# description:` (repeatable) and
+    `# param: NAME TYPE DEFAULT -- what it is` (DEFAULT `-` for none)."""
+    q = NamedQuery(name, path, text)
+    desc = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        m = re.match(r"#\s*([\w-]+)\s*:\s*(.*)$", line)
+        if not m:
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip()
+        if key == "title-ja":
+            q.title_ja = value
+        elif key == "title-en":
+            q.title_en = value
+        elif key == "description":
+            desc.append(value)
+        elif key == "param":
+            spec, _, doc = value.partition("--")
+            parts = spec.strip().split(None, 2)
+            if len(parts) != 3 or parts[1] not in PARAM_TYPES:
+                raise CarekbError(f"bad param header {value!r} (expected: NAME TYPE DEFAULT -- doc; "
+                                  f"types: {', '.join(PARAM_TYPES)})", str(path or name))
+            default = None if parts[2] == "-" else parts[2]
+            q.params[parts[0]] = Param(parts[0], parts[1], default, doc.strip())
+    q.description = " ".join(desc)
+    return q
+
+
+def library() -> dict[str, NamedQuery]:
+    return {f.stem: parse_header(f.stem, f.read_text(encoding="utf-8"), f)
+            for f in sorted(queries_dir().glob("*.rq"))}
+
+
+def named_query(name: str) -> NamedQuery:
+    lib = library()
+    if name not in lib:
+        raise CarekbError(f"unknown query '{name}' (known: {', '.join(lib)})", "--query-name")
+    return lib[name]
+
+
+def sparql_term(value: str, ptype: str, name: str) -> str:
+    """A parameter value as one SPARQL term, validated: it can never change the query's structure."""
+    if ptype == "string":
+        return f'"{escape_literal(value)}"'
+    if not PARAM_TYPES[ptype].fullmatch(value):
+        raise CarekbError(f"{value!r} is not a valid {ptype}", "--param", name)
+    if ptype in ("integer", "boolean"):
+        return value
+    if ptype == "decimal":
+        return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#decimal>'
+    if ptype == "date":
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise CarekbError(f"impossible date {value!r}", "--param", name) from None
+        return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#date>'
+    return f"<{value}>"
+
+
+def bind_params(q: NamedQuery, given: dict[str, str]) -> str:
+    """The query text with each `$name` replaced by its (validated) value or default."""
+    for k in given:
+        if k not in q.params:
+            known = ", ".join(q.params) or "none"
+            raise CarekbError(f"query '{q.name}' has no parameter '{k}' (parameters: {known})", "--param", k)
+    text = q.text
+    for name, p in q.params.items():
+        value = given.get(name, p.default)
+        if value is None:
+            raise CarekbError(f"query '{q.name}' needs --param {name}=… ({p.doc})", "--param", name)
+        term = sparql_term(value, p.type, name)
+        text = re.sub(r"\$" + re.escape(name) + r"\b", lambda _m: term, text)
+    return text
+
+
+def escape_literal(text: str) -> str:
+    """Text for inside a "…" SPARQL or N-Triples literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")

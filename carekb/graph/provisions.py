@@ -1,0 +1,71 @@
+"""The provisions (ck:Provision) that KB facts encode: document, pinpoint, Japanese text, checked-on date.
+
+Read by the loader into each fact's Cited.provisions.  A rate may carry its provision through its
+rate source (one provision per table or page), every other fact carries its own.
+"""
+
+from __future__ import annotations
+
+from carekb.model.errors import CarekbError
+from carekb.model.types import Provision
+
+# Facts whose provision may come from their dcterms:source (a rate table) rather than from the fact.
+VIA_SOURCE = ("Rate", "ComponentRate")
+
+
+def provisions_of(r, s) -> tuple[Provision, ...]:
+    """The provisions of node `s` (`r`: the loader's graph reader)."""
+    g, ck = r.g, r.ck
+    nodes = set(g.objects(s, ck.provision))
+    if not nodes and any(r.is_a(s, c) for c in VIA_SOURCE):
+        nodes = {p for src in g.objects(s, r.DCT.source) for p in g.objects(src, ck.provision)}
+    if not nodes:
+        return ()
+    memo = r.__dict__.setdefault("_provision_memo", {})
+    out = []
+    for p in nodes:
+        if p not in memo:
+            memo[p] = read_provision(r, p)
+        out.append(memo[p])
+    return tuple(sorted(out, key=lambda x: x.id))
+
+
+def read_provision(r, p) -> Provision:
+    g, ck = r.g, r.ck
+    doc = r.one(p, ck.inDocument)
+    if doc is None:
+        raise CarekbError("a ck:Provision without ck:inDocument", "kb", r.where(p))
+    quoted = tuple(sorted(str(q) for q in g.objects(p, ck.quotedText)))
+    available = r.py(p, ck.textAvailable, None)
+    if quoted and available is False:
+        raise CarekbError("a ck:Provision both quotes its text and says the text is not available", "kb", r.where(p))
+    if not quoted and available is not False:
+        raise CarekbError("a ck:Provision needs ck:quotedText, or ck:textAvailable false", "kb", r.where(p))
+    source_from = r.one(p, ck.quotedFrom)
+    return Provision(
+        r.local(p), _notation(r, doc), r.label(doc, "ja"), str(r.py(doc, r.DCT.date, "") or ""),
+        str(r.one(doc, r.RDFS.seeAlso, "") or ""), str(r.py(p, ck.pinpoint, "")), quoted,
+        _notation(r, source_from) if source_from is not None else "", r.text(p, ck.textNote, "ja"),
+        str(r.py(p, ck.checkedOn, "") or ""))
+
+
+def _notation(r, node) -> str:
+    return str(r.one(node, r.SKOS.notation, "") or "") or r.label(node, "ja") or r.local(node)
+
+
+def provision_dict(p: Provision) -> dict:
+    """A provision as the JSON contract shows it."""
+    return {"id": p.id, "document": p.document, "title": p.title, "date": p.date or None, "url": p.url or None,
+            "pinpoint": p.pinpoint, "text": list(p.quoted) if p.quoted else None, "text_available": p.text_available,
+            "quoted_from": p.quoted_from or None, "note": p.note or None, "checked_on": p.checked_on or None}
+
+
+def provision_line(p: Provision, lang: str = "ja") -> str:
+    """One line for tables: document, pinpoint, then the quoted text or the statement that it is not available."""
+    if p.quoted:
+        text = " / ".join(f"「{q}」" for q in p.quoted)
+        if p.quoted_from and p.quoted_from != p.document:
+            text += (f"（{p.quoted_from} による）" if lang == "ja" else f" (as quoted by {p.quoted_from})")
+    else:
+        text = ("本文未収録" if lang == "ja" else "text not available") + (f": {p.note}" if p.note else "")
+    return f"[{p.citation()}] {text}"

@@ -1,0 +1,46 @@
+"""The message catalogue: every user-facing sentence, in Japanese (the default) and English.
+
+Format: one YAML file (messages.yaml) with `key: {ja: ..., en: ...}` entries, formatted with
+str.format. Chosen over gettext .po files because Japanese is the primary language here (gettext keys
+messages by their English text and needs a compile step at build time), both languages of a key
+sit side by side for review, and PyYAML is already a dependency.
+
+The language is per context (a ContextVar): the CLI sets it from --lang before a command runs and
+the web API per request, so an error raised deep in the library speaks the user's language.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from functools import lru_cache
+from pathlib import Path
+
+LANGS = ("ja", "en")
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("carekb_lang", default="ja")
+
+
+def set_lang(lang: str | None) -> None:
+    """Use this language for messages from now on (in this context)."""
+    _LANG.set(lang if lang in LANGS else "ja")
+
+
+def current_lang() -> str:
+    return _LANG.get()
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).with_name("messages.yaml")).read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items()}
+
+
+def t(key: str, lang: str | None = None, /, **params) -> str:
+    """The message `key` in `lang` (default: the current language), with `params` filled in."""
+    entry = catalogue()[key]
+    return entry[lang or current_lang()].format(**params)
+
+
+def has(key: str) -> bool:
+    return key in catalogue()

@@ -1,0 +1,252 @@
+"""The output files of `carekb batch`, written while the results stream in (nothing whole in memory).
+
+- .xlsx: one summary sheet per rule period (only that period's tiers), the missing actions (continued
+  on 不足取組(2)… past Excel's 1,048,576 rows, which the summary's notes say), the errors.
+- .csv: the summary at the path (every period's tiers), STEM-actions.csv and STEM-errors.csv.
+- .json: a list of `carekb gap --format json` results.
+- .parquet: one row per office × tier × pledge mode, typed columns (needs pyarrow: `carekb[parquet]`).
+
+Every file is written into an OutputSet (carekb.render.publish) and appears only when all are done.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from carekb.model.errors import CarekbError
+from carekb.model.types import KB
+from carekb.solver.gap import rank_tiers
+from carekb.app.batch import OfficeResult, RowError
+from carekb.app.batch_sheets import ERRORS_KINDS, Actions, Summary, WORDS, error_row, errors_headers, tier_order
+from carekb.render.csv_writer import CsvWriter
+from carekb.render.publish import OutputSet
+from carekb.render.xlsx_writer import EXCEL_MAX_ROWS, Layout, SheetSeries, XlsxWriter
+
+SUFFIXES = (".xlsx", ".csv", ".json", ".parquet")
+
+
+def writer_for(out: Path, outputs: OutputSet, kb: KB, modes: tuple[str, ...], lang: str = "ja", encoding: str = "utf-8",
+               notes: list[str] = (), sheet_rows: int = EXCEL_MAX_ROWS):
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        return XlsxOut(out, outputs, kb, modes, lang, notes, sheet_rows)
+    if suffix == ".csv":
+        return CsvOut(out, outputs, kb, modes, lang, encoding, notes)
+    if suffix == ".json":
+        return JsonOut(out, outputs)
+    if suffix == ".parquet":
+        return ParquetOut(out, outputs, kb, modes)
+    raise CarekbError(f"unsupported output type '{out.suffix or '(none)'}' (use .xlsx, .csv, .json or .parquet)", str(out))
+
+
+def _t(lang, ja, en):
+    return ja if lang == "ja" else en
+
+
+class CsvOut:
+    def __init__(self, out: Path, outputs: OutputSet, kb: KB, modes, lang: str, encoding: str, notes):
+        enc = "utf-8-sig" if encoding == "utf-8" else "cp932"
+        stem = out.stem
+        self.modes, self.notes = modes, list(notes)
+        self.summary = Summary(kb, tier_order(kb), modes, lang)
+        self.actions = Actions(kb, lang)
+        self.files = [CsvWriter(outputs.path(out.name), self.summary.headers, enc, target=str(out)),
+                      CsvWriter(outputs.path(f"{stem}-actions.csv"), self.actions.headers, enc,
+                                target=str(out.with_name(f"{stem}-actions.csv"))),
+                      CsvWriter(outputs.path(f"{stem}-errors.csv"), errors_headers(lang), enc,
+                                target=str(out.with_name(f"{stem}-errors.csv")))]
+        self.rows = {"summary": 0, "actions": 0, "errors": 0}
+
+    def add(self, item) -> None:
+        s, a, e = self.files
+        if isinstance(item, RowError):
+            e.append(error_row(item))
+            return
+        row = self.summary.row(item)
+        if self.notes:
+            row[-1] = "; ".join(x for x in [row[-1], *self.notes] if x)
+        s.append(row)
+        for r in self.actions.rows(item, self.modes):
+            a.append(r)
+
+    def close(self) -> None:
+        for f in self.files:
+            f.close()
+        self.rows = {"summary": self.files[0].rows, "actions": self.files[1].rows, "errors": self.files[2].rows}
+
+    def discard(self) -> None:
+        for f in self.files:
+            try:
+                f.close()
+            except CarekbError:
+                pass
+
+
+class XlsxOut:
+    def __init__(self, out: Path, outputs: OutputSet, kb: KB, modes, lang: str, notes, sheet_rows: int):
+        self.kb, self.modes, self.lang, self.notes = kb, modes, lang, list(notes)
+        self.book = XlsxWriter(outputs.path(out.name), str(out))
+        self.summaries: dict[str, tuple[Summary, object]] = {}
+        self.actions = Actions(kb, lang)
+        self.action_sheets = SheetSeries(self.book, _t(lang, "不足取組", "actions"), self.actions.headers,
+                                         Layout(self.actions.kinds, freeze_columns=3), position=100, max_rows=sheet_rows)
+        self.errors = self.book.sheet(_t(lang, "エラー", "errors"), errors_headers(lang), Layout(ERRORS_KINDS), position=200)
+        self.rows = {"summary": 0, "actions": 0, "errors": 0}
+
+    def _summary(self, period: str):
+        hit = self.summaries.get(period)
+        if hit is None:
+            summary = Summary(self.kb, tier_order(self.kb, {period}), self.modes, self.lang)
+            order = sorted(self.kb.periods.values(), key=lambda p: p.valid_from, reverse=True)
+            pos = next((i for i, p in enumerate(order) if p.id == period), len(order))
+            name = _t(self.lang, f"集計 {period}", f"summary {period}")
+            hit = self.summaries[period] = (summary, self.book.sheet(name, summary.headers,
+                                                                      Layout(summary.kinds, freeze_columns=3), position=pos))
+        return hit
+
+    def add(self, item) -> None:
+        if isinstance(item, RowError):
+            self.errors.append(error_row(item))
+            return
+        summary, sheet = self._summary(item.period)
+        row = summary.row(item)
+        if self.notes:
+            row[-1] = "; ".join(x for x in [row[-1], *self.notes] if x)
+        sheet.append(row)
+        for r in self.actions.rows(item, self.modes):
+            self.action_sheets.append(r)
+
+    def close(self) -> None:
+        if not self.summaries:   # no good row: still a summary sheet, empty, that says why
+            s = Summary(self.kb, [], self.modes, self.lang)
+            self.summaries[""] = (s, self.book.sheet(_t(self.lang, "集計", "summary"), s.headers, Layout(s.kinds), position=0))
+        names = self.action_sheets.names
+        n_summary = sum(s.rows for _, s in self.summaries.values())
+        lines = [_t(self.lang, f"事業所 {n_summary:,} 件、エラー {self.errors.rows:,} 件（{self.errors.name} シート）、"
+                               f"不足取組 {self.action_sheets.rows:,} 行",
+                    f"{n_summary:,} offices, {self.errors.rows:,} errors (sheet {self.errors.name}), "
+                    f"{self.action_sheets.rows:,} missing-action rows")]
+        if len(names) > 1:
+            lines.append(_t(self.lang, f"不足取組は Excel の 1 シートの行数上限を超えるため {len(names)} シートに分けています: "
+                                       + "、".join(names),
+                            f"the missing actions pass a sheet's row limit and continue on {len(names)} sheets: "
+                            + ", ".join(names)))
+        if len(self.modes) > 1:
+            w = WORDS[self.lang]
+            lines.append(_t(self.lang, f"（{w['counted']}）は計画書で誓約した要件を満たしたものとみなした結果、（{w['ignored']}）は実際に満たしている要件だけの結果",
+                            f"({w['counted']}): pledged requirements count as met; ({w['ignored']}): only what is really in place"))
+        for _, sheet in self.summaries.values():
+            for line in lines:
+                sheet.note(line)
+        self.book.close()
+        self.rows = {"summary": n_summary, "actions": self.action_sheets.rows, "errors": self.errors.rows,
+                     "action_sheets": len(names)}
+
+    def discard(self) -> None:
+        self.book.discard()
+
+
+class JsonOut:
+    """A JSON list, one `carekb gap --format json` result per good row, written as they come."""
+
+    def __init__(self, out: Path, outputs: OutputSet):
+        self.target = str(out)
+        try:
+            self.f = outputs.path(out.name).open("w", encoding="utf-8")
+        except OSError as e:
+            raise CarekbError(f"cannot write here: {e.strerror}", self.target) from None
+        self.n = 0
+        self.f.write("[")
+        self.rows = {"summary": 0, "errors": 0}
+
+    def add(self, item) -> None:
+        if isinstance(item, RowError):
+            self.rows["errors"] += 1
+            return
+        text = json.dumps(item.data, ensure_ascii=False, indent=2, default=str)
+        self.f.write(("\n  " if self.n == 0 else ",\n  ") + text.replace("\n", "\n  "))
+        self.n += 1
+
+    def close(self) -> None:
+        self.f.write("\n]\n" if self.n else "]\n")
+        self.f.close()
+        self.rows["summary"] = self.n
+
+    def discard(self) -> None:
+        self.f.close()
+
+
+class ParquetOut:
+    """One row per office × tier of its service × pledge mode; written in row groups as results come."""
+
+    BATCH = 50_000
+
+    def __init__(self, out: Path, outputs: OutputSet, kb: KB, modes):
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise CarekbError("Parquet output needs pyarrow: pip install 'carekb[parquet]'", str(out)) from None
+        self.pa, self.kb, self.modes = pa, kb, modes
+        self.schema = pa.schema([
+            ("row", pa.int64()), ("office_id", pa.string()), ("office_name", pa.string()), ("service", pa.string()),
+            ("period", pa.string()), ("as_of", pa.date32()), ("pledges", pa.string()), ("highest", pa.string()),
+            ("highest_rate_pct", pa.float64()), ("yen_per_month", pa.int64()), ("tier", pa.string()),
+            ("tier_rate_pct", pa.float64()), ("state", pa.string()), ("missing_count", pa.int32()),
+            ("yen_per_month_gain", pa.int64()), ("uses_pledge", pa.bool_()), ("missing", pa.list_(pa.string())),
+            ("warnings", pa.list_(pa.string()))])
+        self.writer = pq.ParquetWriter(str(outputs.path(out.name)), self.schema, compression="zstd")
+        self.cols = {f.name: [] for f in self.schema}
+        self.n = 0
+        self.rows = {"summary": 0, "errors": 0, "parquet": 0}
+        self._tiers: dict = {}
+
+    def add(self, item) -> None:
+        if isinstance(item, RowError):
+            self.rows["errors"] += 1
+            return
+        key = (item.period, item.service)
+        tiers = self._tiers.get(key)
+        if tiers is None:
+            ranked, _ = rank_tiers(self.kb, self.kb.periods[item.period], item.service)
+            tiers = self._tiers[key] = [(t.id, self.kb.rates.get((item.period, item.service, t.id))) for t in ranked]
+        c = self.cols
+        self.rows["summary"] += 1
+        for mode, (highest, rate, yen, warnings, attainable, targets) in zip(self.modes, item.modes):
+            by_tier = {t[0]: t for t in targets}
+            for tid, trate in tiers:
+                t = by_tier.get(tid)
+                if t is None:
+                    state, count, gain, uses, missing = ("attained" if tid in attainable else "below"), 0 if tid in attainable else None, None, False, []
+                elif not t[2]:
+                    state, count, gain, uses, missing = "unreachable", None, None, False, []
+                else:
+                    state, count, gain, uses, missing = "target", t[3], t[4], t[5], list(t[6])
+                for k, v in (("row", item.row), ("office_id", item.office_id or None), ("office_name", item.office_name or None),
+                             ("service", item.service), ("period", item.period), ("as_of", item.as_of), ("pledges", mode),
+                             ("highest", highest), ("highest_rate_pct", rate), ("yen_per_month", yen), ("tier", tid),
+                             ("tier_rate_pct", float(trate.pct) if trate is not None else None), ("state", state),
+                             ("missing_count", count), ("yen_per_month_gain", gain), ("uses_pledge", uses),
+                             ("missing", missing), ("warnings", list(warnings))):
+                    c[k].append(v)
+                self.n += 1
+        if self.n >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.n:
+            self.writer.write_table(self.pa.table(self.cols, schema=self.schema))
+            self.rows["parquet"] += self.n
+            self.cols = {k: [] for k in self.cols}
+            self.n = 0
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
+
+    def discard(self) -> None:
+        try:
+            self.writer.close()
+        except Exception:  # noqa: BLE001 (closing a half-written file that is being thrown away)
+            pass

@@ -1,0 +1,204 @@
+"""The query workers of `carekb serve`: spawned processes that each hold the whole graph in an
+in-memory pyoxigraph store, check a query (carekb.graph.sparql_safety), run it and write the answer.
+
+Why processes: pyoxigraph evaluates a query in native code that no Python thread can interrupt, so
+a time limit that works must be able to kill the evaluating process.  A worker past its deadline is
+killed and a fresh one is spawned in its place; one that crashes (a query the engine cannot survive)
+is replaced the same way, and the server goes on.  Workers are spawned, never forked, so the same
+code runs where `os.fork` is missing (Windows).
+
+Why no port: a worker talks to the server only over the anonymous pipe multiprocessing created for
+it; there is no socket another local process could connect to.  On Linux each worker also leaves
+the network (sparql_safety.drop_network) before it loads anything, so SERVICE could reach nothing
+even if a query slipped past the check.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass
+
+import anyio
+
+from carekb.model.errors import CarekbError
+from carekb.graph.sparql_safety import check_query, drop_network
+from carekb.app.sparql import parser_message
+from carekb.web.sparql_results import negotiate, write
+
+
+@dataclass
+class Answer:
+    """What the server sends: a status, a media type and a complete body (never cut mid-way)."""
+
+    status: int
+    content_type: str
+    body: bytes
+    rows: int = 0
+    truncated: str | None = None
+    kind: str = ""
+
+
+def _text(status: int, message: str) -> Answer:
+    return Answer(status, "text/plain; charset=utf-8", (message + "\n").encode())
+
+
+def worker_main(conn, nquads: bytes, max_rows: int, max_bytes: int) -> None:
+    """A worker's life: leave the network, load the graph, then answer jobs until the pipe closes."""
+    offline = drop_network()  # first: a process with threads may not change its namespaces
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    if nquads:
+        store.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+    conn.send(("ready", offline))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_answer(store, *job, max_rows=max_rows, max_bytes=max_bytes))
+
+
+def _answer(store, text: str, accept: str | None, *, max_rows: int, max_bytes: int) -> Answer:
+    try:
+        kind = check_query(text, "query")
+    except CarekbError as e:
+        return _text(403 if getattr(e, "forbidden", False) else 400, str(e))
+    fmt = negotiate(accept, kind in ("CONSTRUCT", "DESCRIBE"))
+    if fmt is None:
+        return _text(406, f"cannot answer a {kind} query in any of: {accept}")
+    try:
+        written = write(store.query(text), fmt, max_rows, max_bytes)
+    except SyntaxError as e:
+        return _text(400, f"query: malformed SPARQL: {parser_message(str(e))}")
+    except (OSError, RuntimeError, ValueError, TypeError) as e:
+        return _text(400, f"query: query failed: {parser_message(str(e))}")
+    return Answer(200, written.content_type, written.body, written.rows, written.truncated, kind)
+
+
+class Worker:
+    """One spawned worker and the server's end of its pipe."""
+
+    def __init__(self, ctx, nquads: bytes, max_rows: int, max_bytes: int, ready_timeout: float):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=worker_main, args=(child, nquads, max_rows, max_bytes),
+                                name="carekb-query-worker", daemon=True)
+        self.proc.start()
+        child.close()
+        if not self.conn.poll(ready_timeout):
+            self.kill()
+            raise CarekbError(f"a query worker did not start within {ready_timeout:.0f} s")
+        try:
+            _, self.offline = self.conn.recv()
+        except EOFError:
+            self.kill()
+            raise CarekbError(f"a query worker exited while loading the graph (status {self.proc.exitcode})") from None
+
+    def call(self, job: tuple, timeout: float) -> Answer | None:
+        """The answer, or None if the worker ran past `timeout` or died (it must then be replaced)."""
+        try:
+            self.conn.send(job)
+            if not self.conn.poll(timeout):
+                return None
+            return self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            return None
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of workers; a query waits for a free one (a bounded queue), runs with a
+    deadline, and a worker that misses it is killed and replaced."""
+
+    def __init__(self, nquads: bytes, workers: int = 2, timeout: float = 30, max_rows: int = 10_000,
+                 max_bytes: int = 64_000_000, max_waiting: int = 32, ready_timeout: float = 120):
+        self.nquads, self.size, self.timeout = nquads, workers, timeout
+        self.max_rows, self.max_bytes, self.max_waiting = max_rows, max_bytes, max_waiting
+        self.ready_timeout = ready_timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._workers: list[Worker] = []
+        self._idle = None
+        self._waiting = 0
+        self._lock = threading.Lock()
+        self.replaced = 0
+
+    def start(self) -> None:
+        """Spawn the workers (blocking: each loads the graph) before the server accepts requests."""
+        threads = [threading.Thread(target=self._spawn_one) for _ in range(self.size)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if len(self._workers) < self.size:
+            self.close()
+            raise CarekbError("the query workers could not be started")
+
+    def _spawn_one(self) -> Worker | None:
+        try:
+            w = Worker(self._ctx, self.nquads, self.max_rows, self.max_bytes, self.ready_timeout)
+        except CarekbError:
+            return None
+        with self._lock:
+            self._workers.append(w)
+        return w
+
+    @property
+    def offline(self) -> bool:
+        """Whether every worker left the network (Linux namespaces)."""
+        return bool(self._workers) and all(w.offline for w in self._workers)
+
+    async def _queue(self):
+        if self._idle is None:  # created on the server's event loop
+            self._idle = anyio.create_memory_object_stream(max_buffer_size=self.size + 1)
+            for w in list(self._workers):
+                self._idle[0].send_nowait(w)
+        return self._idle
+
+    async def run(self, text: str, accept: str | None) -> Answer:
+        send, receive = await self._queue()
+        if self._waiting >= self.max_waiting:
+            return _text(503, f"the server is busy ({self.max_waiting} queries waiting); try again shortly")
+        self._waiting += 1
+        try:
+            with anyio.move_on_after(self.timeout) as scope:
+                worker = await receive.receive()
+        finally:
+            self._waiting -= 1
+        if scope.cancelled_caught:
+            return _text(503, f"no query worker became free within {self.timeout:g} s; try again shortly")
+        started = time.monotonic()
+        answer = await anyio.to_thread.run_sync(worker.call, (text, accept), self.timeout)
+        if answer is not None:
+            send.send_nowait(worker)
+            return answer
+        elapsed = time.monotonic() - started
+        crashed = worker.proc.exitcode is not None or not worker.proc.is_alive()
+        await anyio.to_thread.run_sync(worker.kill)
+        self.replaced += 1
+        replacement = await anyio.to_thread.run_sync(self._respawn, worker)
+        if replacement is not None:
+            send.send_nowait(replacement)
+        if crashed and elapsed < self.timeout:
+            return _text(500, "query: the query engine failed on this query; the query was stopped and the "
+                              "server goes on")
+        return _text(503, f"query: the query ran longer than {self.timeout:g} s and was stopped "
+                          "(the server's time-out)")
+
+    def _respawn(self, dead: Worker) -> Worker | None:
+        with self._lock:
+            if dead in self._workers:
+                self._workers.remove(dead)
+        return self._spawn_one()
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for w in workers:
+            w.kill()
