@@ -1,6 +1,14 @@
-"""A bounded load test of `carekb serve`: N concurrent clients for S seconds on loopback, each running
-the query library (queries/*.rq, default parameters) round-robin.  Reports requests, errors (the
-target is 0), throughput and p50/p95/max latency, and checks that the server refuses updates.
+"""A bounded load test of `carekb serve` on loopback: it starts the server, measures, and stops it.
+
+1. Latency of one light query, one client at a time: through carekb's /query, and straight to the
+   engine's own HTTP server (`oxigraph serve-read-only` on the same data, started here for the
+   comparison only), and in process (pyoxigraph, no HTTP).  Target: /query p50 within 1.5× of the
+   engine's server.
+2. Load: N clients for S seconds, each cycling through light queries (the query library), heavy
+   queries (a cross product cut by the row cap; an aggregate over a self-join) and API calls
+   (POST /api/v1/gap on the example profiles, GET /api/v1/services).  Prints requests, errors (the
+   target is 0: every answer must have its expected status), p50/p95 per kind, and checks that
+   updates are refused and the graph is unchanged.
 
     python bench/load_test.py [--clients 8] [--seconds 30] [--with examples/]
 """
@@ -8,60 +16,168 @@ target is 0), throughput and p50/p95/max latency, and checks that the server ref
 from __future__ import annotations
 
 import argparse
-import statistics
+import http.client
+import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench import ROOT, machine  # noqa: E402
 
-from carekb import store  # noqa: E402
+from carekb.app import sparql as store  # noqa: E402
+from carekb.web.hosts import free_loopback_port, wait_ready  # noqa: E402
+
+LIGHT = "PREFIX ck: <https://w3id.org/carekb/vocab#> SELECT ?t ?id WHERE { ?t a ck:Tier ; ck:tierId ?id } LIMIT 5"
+HEAVY = {
+    "cross-product (row cap)": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }",
+    "self-join count": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?o . ?b ?p ?o }",
+}
+JSON_ACCEPT = "application/sparql-results+json"
 
 
-def post(url: str, body: dict, accept: str, timeout: float) -> tuple[int, bytes]:
-    req = urllib.request.Request(url, data=urllib.parse.urlencode(body).encode(), method="POST",
-                                 headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback URL built here
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+# --------------------------------------------------------------------------- the engine's own server
+
+def oxigraph_binary() -> str:
+    """The `oxigraph` command of the PyPI package `oxigraph` (beside this Python, else on PATH)."""
+    here = Path(sys.executable).parent / "oxigraph"
+    found = str(here) if here.is_file() else shutil.which("oxigraph")
+    if not found:
+        raise SystemExit("bench: the oxigraph server is not installed (pip install oxigraph)")
+    return found
 
 
-def library_queries() -> dict[str, str]:
-    return {name: store.bind_params(q, {}) for name, q in store.library().items()}
+def start_oxigraph(nquads: bytes, tmp: Path, port: int, timeout_s: int) -> subprocess.Popen:
+    """`oxigraph serve-read-only` on 127.0.0.1:port with the same graph (loaded with `oxigraph load`)."""
+    data, location = tmp / "carekb.nq", tmp / "db"
+    data.write_bytes(nquads)
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(data)],
+                   check=True, capture_output=True, timeout=300)
+    return subprocess.Popen([oxigraph_binary(), "serve-read-only", "--location", str(location), "--bind",
+                             f"127.0.0.1:{port}", "--timeout-s", str(timeout_s)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def triple_count(base: str) -> str:
-    return post(base + "/query", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}, "text/csv", 30)[1].decode().split()[-1]
-
-
-def client(url: str, queries: list[tuple[str, str]], start: int, deadline: float, timeout: float, out: list, errors: list):
-    i = start
-    while time.monotonic() < deadline:
-        name, text = queries[i % len(queries)]
-        i += 1
-        t0 = time.perf_counter()
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    if proc.poll() is None:
+        proc.terminate()
         try:
-            status, body = post(url, {"query": text}, "application/sparql-results+json, application/n-triples", timeout)
-            ok = status == 200 and body
-        except OSError as e:
-            status, ok = repr(e), False
-        out.append((name, time.perf_counter() - t0))
-        if not ok:
-            errors.append((name, status))
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(grace)
+
+
+# --------------------------------------------------------------------------- clients
+
+class Client:
+    """One keep-alive HTTP connection (reopened after an error)."""
+
+    def __init__(self, port: int, timeout: float):
+        self.port, self.timeout, self.conn = port, timeout, None
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            try:
+                self.conn.request(method, path, body=body, headers=headers or {})
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def query(self, text: str, accept: str = JSON_ACCEPT):
+        body = urllib.parse.urlencode({"query": text}).encode()
+        return self.request("POST", "/query", body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                     "Accept": accept})
 
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+
+
+def light_latency(port: int, n: int) -> list[float]:
+    c = Client(port, 30)
+    c.query(LIGHT)  # warm the connection and the verdict cache
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        status, _ = c.query(LIGHT)
+        out.append(time.perf_counter() - t0)
+        if status != 200:
+            raise SystemExit(f"bench: light query answered HTTP {status}")
+    return out
+
+
+def in_process_latency(nquads: bytes, n: int) -> list[float]:
+    import pyoxigraph as ox
+
+    st = ox.Store()
+    st.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        list(st.query(LIGHT))
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def office_profiles() -> list[tuple[str, dict]]:
+    """The examples that are office profiles (those `carekb.load_profile` accepts), as API bodies (YAML text)."""
+    import carekb
+
+    kb = carekb.load_kb()
+    out = []
+    for f in sorted((ROOT / "examples").glob("*.yaml")):
+        try:
+            carekb.load_profile(str(f), kb=kb)
+        except Exception:  # noqa: BLE001 - not an office profile (a roster, a visit, …)
+            continue
+        out.append((f.stem, {"profile": f.read_text(encoding="utf-8"), "options": {}}))
+    return out
+
+
+def worker(port: int, jobs: list, start: int, deadline: float, timeout: float, out: list, errors: list):
+    c = Client(port, timeout)
+    i = start
+    while time.monotonic() < deadline:
+        kind, name, call, expected = jobs[i % len(jobs)]
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            status, body = call(c)
+            ok = status in expected and bool(body)
+        except (OSError, http.client.HTTPException) as e:
+            status, ok = repr(e), False
+        out.append((kind, name, time.perf_counter() - t0))
+        if not ok:
+            errors.append((kind, name, status))
+
+
+def jobs_list(profiles) -> list:
+    lib = {name: store.bind_params(q, {}) for name, q in store.library().items()}
+    jobs = [("light", name, (lambda c, t=text: c.query(t, JSON_ACCEPT + ", application/n-triples")), (200,))
+            for name, text in sorted(lib.items())]
+    # a heavy query ends 200 (cut by the row cap) or 503 (stopped by the time-out): both are answers
+    jobs += [("heavy", name, (lambda c, t=text: c.query(t)), (200, 503)) for name, text in HEAVY.items()]
+    for name, body in profiles:
+        data = json.dumps(body).encode()
+        jobs.append(("api", f"gap {name}", (lambda c, d=data: c.request("POST", "/api/v1/gap", d,
+                                                                          {"Content-Type": "application/json"})), (200,)))
+    jobs.append(("api", "services", lambda c: c.request("GET", "/api/v1/services"), (200,)))
+    return jobs
 
 
 def main() -> int:
@@ -69,58 +185,73 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--with", dest="profiles", default=str(ROOT / "examples"), help="profiles to load (default: examples/)")
-    ap.add_argument("--timeout", type=int, default=30, help="the server's query time-out and each client's, in seconds")
+    ap.add_argument("--timeout", type=int, default=10, help="the server's query time-out, in seconds")
+    ap.add_argument("--samples", type=int, default=300, help="light queries for the latency comparison")
     args = ap.parse_args()
 
-    port = store.free_loopback_port()
-    base = f"http://127.0.0.1:{port}"
+    nquads = store.serialize(store.oxigraph_store(store.dataset([args.profiles])), "nq")
+    port, ox_port = free_loopback_port(), free_loopback_port()
     server = subprocess.Popen([sys.executable, "-m", "carekb.cli", "serve", "--port", str(port), "--with", args.profiles,
-                               "--timeout", str(args.timeout)], stderr=subprocess.PIPE, text=True)
-    try:
-        store.wait_ready(base + "/query", server, seconds=120)
-        queries = sorted(library_queries().items())
-        # the server must refuse writes whatever a client sends
-        refused = {}
-        for path, body in (("/update", {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}),
-                           ("/query", {"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})):
-            refused[path] = post(base + path, body, "*/*", 10)[0]
-        count_before = triple_count(base)
+                               "--timeout", str(args.timeout)], stderr=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory(prefix="carekb-bench-") as tmp:
+        engine = start_oxigraph(nquads, Path(tmp), ox_port, args.timeout)
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/query", server, seconds=180)
+            wait_ready(f"http://127.0.0.1:{ox_port}/query", engine, seconds=60)
+            via_carekb = light_latency(port, args.samples)
+            via_engine = light_latency(ox_port, args.samples)
+            in_process = in_process_latency(nquads, args.samples)
+            profiles = office_profiles()
+            jobs = jobs_list(profiles)
+            probe = Client(port, 30)
+            refused = {"POST /update": probe.request("POST", "/update", b"update=DROP+ALL",
+                                                     {"Content-Type": "application/x-www-form-urlencoded"})[0],
+                       "POST /query INSERT": probe.query("INSERT DATA { <urn:a> <urn:b> <urn:c> }")[0]}
+            count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+            before = probe.query(count, "text/csv")[1].decode().split()[-1]
 
-        latencies: list = []
-        errors: list = []
-        deadline = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=client, args=(base + "/query", queries, k, deadline, args.timeout, latencies, errors))
-                   for k in range(args.clients)]
-        started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
-        count_after = triple_count(base)
-    finally:
-        store.stop_server(server, grace=10)
+            latencies: list = []
+            errors: list = []
+            deadline = time.monotonic() + args.seconds
+            threads = [threading.Thread(target=worker, args=(port, jobs, k * 3, deadline, args.timeout + 30,
+                                                             latencies, errors))
+                       for k in range(args.clients)]
+            started = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.monotonic() - started
+            after = probe.query(count, "text/csv")[1].decode().split()[-1]
+            alive = probe.query("ASK {}")[0] == 200
+        finally:
+            stop(server)
+            stop(engine)
 
-    lat = [x for _, x in latencies]
     print(f"machine: {machine()}")
-    print(f"server: carekb serve (checking proxy → oxigraph serve-read-only) on 127.0.0.1:{port}, --with {args.profiles}, "
-          f"{count_before} triples")
-    print(f"load: {args.clients} clients × {elapsed:.1f} s, {len(queries)} library queries round-robin")
-    print(f"requests: {len(lat)}  errors: {len(errors)}  throughput: {len(lat) / elapsed:.1f}/s")
-    if lat:
-        print(f"latency: p50 {pct(lat, 50) * 1000:.1f} ms  p95 {pct(lat, 95) * 1000:.1f} ms  "
-              f"max {max(lat) * 1000:.1f} ms  mean {statistics.mean(lat) * 1000:.1f} ms")
-    by_query: dict[str, list[float]] = {}
-    for name, x in latencies:
-        by_query.setdefault(name, []).append(x)
-    for name, xs in sorted(by_query.items(), key=lambda kv: -pct(kv[1], 95)):
-        print(f"  {name:32} n={len(xs):5}  p95 {pct(xs, 95) * 1000:7.1f} ms")
-    print("updates: " + ", ".join(f"POST {p} → HTTP {s}" for p, s in refused.items())
-          + f"; triples before/after the run: {count_before}/{count_after}")
-    for name, status in errors[:10]:
-        print(f"  error: {name}: {status}")
-    bad_update = any(s == 200 or s == 204 for s in refused.values()) or count_before != count_after
-    return 1 if errors or bad_update else 0
+    print(f"server: carekb serve (uvicorn + 2 spawned query workers) on 127.0.0.1:{port}, --with {args.profiles}, "
+          f"{before} triples; engine baseline: oxigraph serve-read-only on the same data")
+    p50_c, p50_e = pct(via_carekb, 50), pct(via_engine, 50)
+    print(f"light query, 1 client, {args.samples} each (keep-alive): /query p50 {p50_c * 1000:.2f} ms "
+          f"p95 {pct(via_carekb, 95) * 1000:.2f} ms | oxigraph server p50 {p50_e * 1000:.2f} ms "
+          f"p95 {pct(via_engine, 95) * 1000:.2f} ms | in process p50 {pct(in_process, 50) * 1000:.3f} ms")
+    ratio = p50_c / p50_e
+    print(f"ratio /query ÷ engine server (p50): {ratio:.2f}×  (target ≤ 1.5×: {'met' if ratio <= 1.5 else 'NOT met'})")
+    lat = [x for _, _, x in latencies]
+    print(f"load: {args.clients} clients × {elapsed:.1f} s, {len(jobs)} jobs round-robin "
+          f"({len(profiles)} example profiles through the API)")
+    print(f"requests: {len(lat)}  errors: {len(errors)}  throughput: {len(lat) / elapsed:.1f}/s  "
+          f"p50 {pct(lat, 50) * 1000:.1f} ms  p95 {pct(lat, 95) * 1000:.1f} ms  max {max(lat, default=0) * 1000:.0f} ms")
+    for kind in ("light", "heavy", "api"):
+        xs = [x for k, _, x in latencies if k == kind]
+        errs = sum(1 for k, _, _ in errors if k == kind)
+        print(f"  {kind:6} n={len(xs):5}  p50 {pct(xs, 50) * 1000:8.1f} ms  p95 {pct(xs, 95) * 1000:8.1f} ms  errors {errs}")
+    print("updates: " + ", ".join(f"{k} → HTTP {v}" for k, v in refused.items())
+          + f"; triples before/after: {before}/{after}; server answering after the run: {alive}")
+    for kind, name, status in errors[:10]:
+        print(f"  error: {kind} {name}: {status}")
+    bad = any(v not in (400, 403) for v in refused.values()) or before != after or not alive
+    return 1 if errors or bad else 0
 
 
 if __name__ == "__main__":

@@ -15,17 +15,18 @@ REGIONS = ["1級地", "2級地", "3級地", "4級地", "5級地", "6級地", "7�
 
 def generate(kb: KB, n: int, seed: int = 7) -> list[Office]:
     rng = random.Random(seed)
-    atoms = [r for r, req in kb.requirements.items() if not req.composite]
     services = list(kb.services)
     out = []
     while len(out) < n:
         day = rng.choice(DAYS)
-        period = kb.period_at(day)
         svc = rng.choice(services)
-        if not kb.tiers_for(period.id, svc):
+        okb = kb.for_service(svc)   # the rules of the service's scheme (障害, 介護)
+        period = okb.period_at(day)
+        if period is None or not okb.tiers_for(period.id, svc):
             continue
+        atoms = [r for r, req in okb.requirements.items() if not req.composite]
         level = rng.random()  # how far along the office is
-        items = list(kb.items[period.item_list])
+        items = list(okb.items[period.item_list])
         office = Office(
             service=svc, id=f"{1300000000 + len(out)}", as_of=day,
             employees=rng.randint(3, 80), single_office_corp=rng.random() < 0.25,
@@ -36,7 +37,7 @@ def generate(kb: KB, n: int, seed: int = 7) -> list[Office]:
             top_annual_wage=rng.choice([None, 3_900_000, 4_400_000, 4_650_000]),
             workplace=frozenset(x for x in items if rng.random() < level * 0.8),
             collab_corp=rng.random() < 0.05,
-            pledged=frozenset(p.id for p in kb.pledges.get(period.id, ()) if rng.random() < 0.1),
+            pledged=frozenset(p.id for p in okb.pledges.get(period.id, ()) if rng.random() < 0.1),
         )
         out.append(bind(office, kb)[0])
     return out

@@ -19,7 +19,7 @@ if (_checkout / "pyproject.toml").is_file() and (_checkout / "solver" / "__init_
 
 # The public API (docs/architecture.md): imported after the search path above is complete.
 from carekb.app.api import (KB, BatchResults, Office, Overlay, batch, explain, gap, load_kb, load_profile,  # noqa: E402
-                            plan, requirements, services, sparql, tiers, whatif)
+                            plan, requirements, services, sparql, staff, tiers, whatif)
 
 __all__ = ["KB", "BatchResults", "Office", "Overlay", "batch", "explain", "gap", "load_kb", "load_profile", "plan",
-           "requirements", "services", "sparql", "tiers", "whatif", "__version__"]
+           "requirements", "services", "sparql", "staff", "tiers", "whatif", "__version__"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ import click
 from carekb.app import batch as b
 from carekb.app import fidelity
 from carekb.app.batch_columns import template_csv_comments, template_tables
+from carekb.model.errors import CarekbError
 from carekb.render.batch_out import SUFFIXES, writer_for
 from carekb.render.csv_writer import csv_bytes
 from carekb.render.publish import OutputSet
@@ -46,13 +48,14 @@ DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Processes that share the evaluation (default: one per CPU; 1: this process only).")
+@click.option("--timings", is_flag=True, hidden=True, help="Print the read / evaluate / write split (bench/batch_bench.py).")
 @OVERLAY_OPTION
 @RATES_OPTION
 @READING_OPTION
 @LANG_OPTION
 @handles_errors
 def batch(offices, out, template, staff, as_of, pledges, no_pledge, alternatives, encoding, progress, quiet, workers,
-          overlays, rates, reading, lang):
+          timings, overlays, rates, reading, lang):
     """Gap analysis for many offices: one table row per office.
 
     \b
@@ -75,8 +78,6 @@ def batch(offices, out, template, staff, as_of, pledges, no_pledge, alternatives
       carekb batch --template offices.xlsx
       carekb batch examples/batch/offices.csv --out result.xlsx
     """
-    from carekb.model.errors import CarekbError
-
     if template:
         if offices or out:
             raise CarekbError("--template writes a template only; give no OFFICES or --out with it", "--template")
@@ -102,21 +103,30 @@ def batch(offices, out, template, staff, as_of, pledges, no_pledge, alternatives
     show = (sys.stderr.isatty() if progress is None else progress) and not quiet
     notes = note_overlays({}, overlays).get("warnings", []) + fidelity.batch_notes(kb)
     stats = b.Batch()
+    started, writing = time.perf_counter(), 0.0
     with _terminate_cleanly(), OutputSet(out.parent) as outputs:
         writer = writer_for(out, outputs, kb, modes, lang, encoding, notes)
         try:
             for item in b.stream(kb, source, as_of=day, modes=modes, json=as_json, alternatives=alternatives,
-                                 workers=workers, tick=_progress(show), stats=stats):
+                                 workers=workers, tick=_progress(show), stats=stats, lang=lang):
+                t = time.perf_counter()
                 if isinstance(item, b.RowError):
                     click.echo(str(item), err=True)
                 elif as_json:
                     note_overlays(item.data, overlays)
                 writer.add(item)
+                writing += time.perf_counter() - t
+            t = time.perf_counter()
             writer.close()
         except BaseException:
             writer.discard()
             raise
         outputs.publish()
+        writing += time.perf_counter() - t
+    if timings:
+        total = time.perf_counter() - started
+        click.echo(f"timings: read {total - stats.evaluate_seconds - writing:.2f} s, evaluate {stats.evaluate_seconds:.2f} s, "
+                   f"write {writing:.2f} s", err=True)
     n, k = stats.rows, len(stats.errors)
     line = f"{n:,} offices, {k:,} error{'' if k == 1 else 's'}" if lang == "en" else f"{n:,} 事業所、エラー {k:,} 件"
     sheets = writer.rows.get("action_sheets", 1)
@@ -162,8 +172,6 @@ def _terminate_cleanly():
 
 
 def write_template(path: Path, encoding: str) -> None:
-    from carekb.model.errors import CarekbError
-
     tables = template_tables()
     suffix = path.suffix.lower()
     if suffix == ".xlsx":

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from carekb.i18n import set_lang
+from carekb.i18n import default_lang, set_lang
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile import parse_date
 from carekb.app.api import load_kb
@@ -24,7 +24,7 @@ def _set_lang(ctx, param, value):
     return value
 
 
-LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, is_eager=True,
+LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default=default_lang, show_default="ja", is_eager=True,
                            callback=_set_lang, help="Language of labels and messages in tables.")
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                              show_default=True, help="table: readable; json: the machine contract (docs/profile.md).")
@@ -49,8 +49,9 @@ def load_rules(endpoint: str | None = None, overlays=()):
 
 
 def fail(err: CarekbError) -> None:
-    """One clear line on stderr, exit status 2, no traceback."""
-    click.echo(f"carekb: error: {err}", err=True)
+    """One clear line on stderr (one per problem when a file has several), exit status 2, no traceback."""
+    for line in str(err).split("\n"):
+        click.echo(f"carekb: error: {line}", err=True)
     sys.exit(err.exit_code)
 
 

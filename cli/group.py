@@ -37,5 +37,5 @@ def main(ambiguous_wide, wide):
       carekb explain examples/r7-after-school-day.yaml II why a tier is not attained
       carekb requirements --period R8                     the rules of a period
     """
-    set_lang("ja")      # each command's --lang sets it again
+    set_lang(None)      # the default (CAREKB_LANG, else ja); each command's --lang sets it again
     width.configure(ambiguous_wide=ambiguous_wide, wide=wide)

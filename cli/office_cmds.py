@@ -273,7 +273,8 @@ def validate(profiles, check_kb, as_of, shacl, lang):
                 validate_office(office, lang)
             click.echo(f"{p}: OK ({office.service}, {office.as_of}, period {period.id})")
         except CarekbError as e:
-            click.echo(f"carekb: error: {e}", err=True)
+            for line in str(e).split("\n"):   # every problem of the file, one line each
+                click.echo(f"carekb: error: {line}", err=True)
             bad += 1
     if bad:
         sys.exit(2)

@@ -10,7 +10,6 @@ from carekb.model.errors import CarekbError
 from carekb.graph.sparql_safety import MAX_QUERY_BYTES, check_query
 from carekb.app import sparql as store
 from carekb.render import sparql as render_sparql
-from carekb.web.hosts import is_loopback
 from carekb.cli.common import LANG_OPTION, as_of_date, handles_errors, write_atomically
 from carekb.cli.group import main
 
@@ -171,7 +170,7 @@ def export(fmt, profiles, as_of, output):
               help="Seconds a SPARQL query may run; past it the query is stopped and the client gets HTTP 503.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Query worker processes (each holds the graph; queries beyond them wait).")
-@click.option("--max-rows", type=click.IntRange(1, 10_000_000), default=10_000, show_default=True,
+@click.option("--max-rows", type=click.IntRange(1, 10_000_000), default=100_000, show_default=True,
               help="Rows (triples) an answer may have; a longer one is cut and says so (X-Carekb-Truncated).")
 @click.option("--max-bytes", type=click.IntRange(1_000, 2_000_000_000), default=64_000_000, show_default=True,
               help="Bytes an answer may have; a longer one is cut at a row and says so.")
@@ -196,10 +195,21 @@ def serve(host, port, profiles, as_of, timeout, workers, max_rows, max_bytes, ap
       curl -s http://127.0.0.1:7878/api/v1/gap -H 'Content-Type: application/json' \\
            -d '{"profile": {"version": 1, "office": {"service": "after-school-day"}, "met": []}}'
     """
-    from carekb.web.server import ServeOptions, run  # fastapi and uvicorn load for this command only
+    import os
+    import subprocess
 
-    if not is_loopback(host):
-        click.echo(f"carekb: warning: --host {host} exposes the server beyond this machine", err=True)
-    run(ServeOptions(host=host, port=port, profiles=profiles, as_of=as_of_date(as_of), timeout=timeout, workers=workers,
-                     max_rows=max_rows, max_bytes=max_bytes, api_key=api_key or None),
-        echo=lambda line: click.echo(line, err=True))
+    argv = [sys.executable, "-m", "carekb.web", "--host", host, "--port", str(port), "--timeout", str(timeout),
+            "--workers", str(workers), "--max-rows", str(max_rows), "--max-bytes", str(max_bytes)]
+    for p in profiles:
+        argv += ["--with", p]
+    if as_of:
+        argv += ["--as-of", as_of_date(as_of).isoformat()]
+    env = dict(os.environ)
+    if api_key:
+        env["CAREKB_API_KEY"] = api_key  # the environment, not argv: other users can read argv
+    # the web shell runs in its own interpreter: the two shells never import each other (pyproject layers)
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, argv, env)
+    sys.exit(subprocess.call(argv, env=env))

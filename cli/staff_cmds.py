@@ -4,63 +4,20 @@ from __future__ import annotations
 
 import click
 
-from carekb.model.errors import CarekbError
-from carekb.inputs import roster
-from carekb.cli.common import FORMAT_OPTION, LANG_OPTION, echo_json, handles_errors, load_rules, table
+from carekb.app import api
+from carekb.cli.common import FORMAT_OPTION, LANG_OPTION, as_of_date, echo_json, handles_errors, load_rules, table
 from carekb.cli.group import main
-from carekb.cli.office_cmds import load
-
-
-def definitions(kb, lang: str) -> dict:
-    ja = lang == "ja"
-    rule = kb.priority_rule
-    return {
-        "schemes": [{"id": s.id, "notation": s.notation, "label": s.label_ja if ja else s.label_en,
-                     "roster_field": s.field, "holder_role_in": s.with_role_in, "open_list": s.open_list,
-                     "decides": list(s.counts_for), "source": s.cited.text(), "confidence": s.cited.confidence,
-                     "concepts": [{"id": c.id, "label_ja": c.label_ja, "label_en": c.label_en,
-                                   "alt_labels": list(c.alt_labels), "counts_whatever_role": c.without_role,
-                                   "also_as": list(c.also_fields), "unlisted_member": c.placeholder}
-                                  for c in s.concepts]}
-                    for s in kb.staff_schemes.values()],
-        "priority_rule": None if rule is None else {
-            "label": rule.label_ja if ja else rule.label_en, "any_of": list(rule.schemes),
-            "min_years_in_corp": float(rule.min_years),
-            "text": rule.satisfied_when_ja if ja else rule.satisfied_when_en,
-            "note": rule.note, "source": rule.cited.text(), "confidence": rule.cited.confidence},
-    }
-
-
-def roster_rows(kb, office, period, lang: str) -> dict:
-    ja = lang == "ja"
-    # per field: an id may name both an occupation (※1) and a qualification (※2), e.g. nursery-teacher
-    labels = {c.id: (c.label_ja if ja else c.label_en) for c in roster.concepts_for(kb, "role")}
-    labels[roster.OTHER_ROLE] = "その他" if ja else "other"
-    qlabels = {c.id: (c.label_ja if ja else c.label_en) for c in roster.concepts_for(kb, "qualifications")}
-    summary = roster.roster_summary(kb, office.staff, period.id, lang)
-    status = {c["index"]: c for c in summary["cp4"]["candidates"]}
-    priority = {p["index"] for p in summary["priority_staff"]}
-    members = []
-    for m in office.staff:
-        c = status.get(m.index)
-        members.append({"index": m.index, "name": m.name or None, "role": m.role, "role_label": labels[m.role],
-                         "qualifications": list(m.qualifications),
-                         "qualification_labels": [qlabels[q] for q in m.qualifications],
-                         "years_in_corp": float(m.years_in_corp),
-                         "annual_wage_after": m.annual_wage_after, "annual_wage_before": m.annual_wage_before,
-                         "experienced_skilled": c is not None, "cp4": c["status"] if c else None,
-                         "short_by_yen": c.get("short_by_yen") if c else None, "priority": m.index in priority})
-    return {"office": office.id or office.name or None, "as_of": office.as_of.isoformat(), "period": period.id,
-            "kb_version": kb.version, "members": members, **summary}
+from carekb.cli.office_cmds import read_office
 
 
 @main.command()
 @click.argument("profile", metavar="[PROFILE]", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Judge cp4 under the threshold of this date's period.")
+@click.option("--scheme", metavar="S", help="Without PROFILE: the definitions of this scheme (shogai, the default, or kaigo).")
 @FORMAT_OPTION
 @LANG_OPTION
 @handles_errors
-def staff(profile, as_of, fmt, lang):
+def staff(profile, as_of, scheme, fmt, lang):
     """Staff definitions, or the staff roster of a profile.
 
     \b
@@ -78,10 +35,9 @@ def staff(profile, as_of, fmt, lang):
     """
     ja = lang == "ja"
     if profile is None:
-        kb = load_rules(None)
-        data = definitions(kb, lang)
+        data = api.staff(kb=load_rules(None), scheme=scheme, lang=lang).to_dict()
         if fmt == "json":
-            echo_json({"kb_version": kb.version, **data})
+            echo_json(data)
             return
         out = []
         for s in data["schemes"]:
@@ -95,10 +51,9 @@ def staff(profile, as_of, fmt, lang):
             out.append(f"■ {r['label']}  [{r['source']}; {r['confidence']}]\n{r['text']}")
         click.echo("\n".join(out))
         return
-    kb, office, period = load(profile, as_of)
-    if not office.staff:
-        raise CarekbError("the profile has no staff roster (key staff:)", str(profile), "staff")
-    data = roster_rows(kb, office, period, lang)
+    kb = load_rules(None)
+    result = api.staff(read_office(profile, kb), as_of=as_of_date(as_of), kb=kb, lang=lang)
+    data, (_, office, period) = result.to_dict(), result.context
     if fmt == "json":
         echo_json(data)
         return

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from operator import attrgetter
 
+import numpy as np
+
 from carekb.model import actions
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Period
@@ -139,12 +141,74 @@ class Context:
 
 
 def absorb(terms) -> tuple[Term, ...]:
-    """Drop duplicate terms and terms that contain another term (they can never be cheaper)."""
-    kept: list[Term] = []
-    for t in sorted(set(terms), key=lambda t: (len(t[0]) + len(t[1]), sorted(t[0]), sorted(t[1]))):
-        if not any(k[0] <= t[0] and k[1] <= t[1] for k in kept):
-            kept.append(t)
-    return tuple(kept)
+    """Drop duplicate terms and terms that contain another term (they can never be cheaper).
+
+    Terms are kept in (size, sorted actions, sorted rules) order; containment is tested on bit
+    masks numbered for this call (k ⊆ t iff k & t == k). Only a smaller term can contain another
+    (equal sizes mean equal sets, and duplicates are gone), so each size is checked at once against
+    the terms kept so far, with numpy when there are many: compiling a batch's rule situations
+    spent most of its time here, in pairwise frozenset comparisons."""
+    ordered = sorted(set(terms), key=_term_key)
+    if len(ordered) < 2:
+        return tuple(ordered)
+    bits: dict = {}
+    masks = []
+    for t in ordered:
+        m = 0
+        for a in t[0]:
+            b = bits.get(a)
+            if b is None:
+                b = bits[a] = 1 << len(bits)
+            m |= b
+        for r in t[1]:
+            b = bits.get((r,))   # rules in their own namespace: a 1-tuple never equals an action id
+            if b is None:
+                b = bits[(r,)] = 1 << len(bits)
+            m |= b
+        masks.append(m)
+    if len(ordered) < 48 or len(bits) > 64:
+        kept: list[Term] = []
+        kept_masks: list[int] = []
+        for t, m in zip(ordered, masks):
+            for k in kept_masks:
+                if k & m == k:
+                    break
+            else:
+                kept.append(t)
+                kept_masks.append(m)
+        return tuple(kept)
+    arr = np.array(masks, dtype=np.uint64)
+    sizes = [len(t[0]) + len(t[1]) for t in ordered]
+    keep = np.ones(len(ordered), dtype=bool)
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end < len(ordered) and sizes[end] == sizes[start]:
+            end += 1
+        prior = arr[:start][keep[:start]]
+        if prior.size:
+            for lo in range(start, end, 512):   # blocks bound the (terms × kept) matrix
+                hi = min(end, lo + 512)
+                block = arr[lo:hi, None]
+                keep[lo:hi] = ~((block & prior[None, :]) == prior[None, :]).any(axis=1)
+        start = end
+    return tuple(t for t, k in zip(ordered, keep.tolist()) if k)
+
+
+_sorted: dict[frozenset, tuple] = {}   # the same sets recur across compilations: sort each once
+
+
+def _names(s: frozenset) -> tuple:
+    hit = _sorted.get(s)
+    if hit is None:
+        if len(_sorted) > 500_000:
+            _sorted.clear()
+        hit = _sorted[s] = tuple(sorted(s))
+    return hit
+
+
+def _term_key(t: Term):
+    return len(t[0]) + len(t[1]), _names(t[0]), _names(t[1])
 
 
 def product(a, b) -> tuple[Term, ...]:

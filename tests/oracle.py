@@ -10,6 +10,7 @@ from carekb.solver.rules import condition_holds
 
 class Oracle:
     def __init__(self, kb, office, period, use_pledges=True):
+        kb = kb.for_service(office.service)  # the rules of the office's scheme (障害, 介護, ...)
         self.kb, self.o, self.p, self.use_pledges = kb, office, period, use_pledges
         self.groups = kb.services[office.service].groups
 

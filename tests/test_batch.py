@@ -180,7 +180,7 @@ def test_mixed_good_and_bad_rows(tmp_path):
     assert r.exit_code == 1
     lines = r.stderr.strip().splitlines()
     src = str(DATA / "mixed.csv")
-    assert f"{src}: row 3 (id 1300000002): office.service: unknown service '訪問入浴介護'" in lines[0]
+    assert f"{src}: row 3 (id 1300000002): office.service: unknown service '存在しない訪問サービス'" in lines[0]
     assert lines[1].startswith(f"{src}: row 4 (id 1300000003): as_of: impossible date 2025-02-30")
     assert lines[2].startswith(f"{src}: row 5 (id 1300000004): met: unknown requirement 'cp9.9'")
     assert lines[3].startswith(f"{src}: row 6 (id 1300000005): workplace: item 27 is not in the R6 list")

@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from carekb.solver import workplace as wp
+from carekb.solver.rules import absorb
 from carekb.solver.gap import evaluate
 from carekb.app.report import to_dict
 from carekb.solver.vectorized import evaluate_many, reports
@@ -25,7 +27,8 @@ def test_many_offices_at_once_equals_one_by_one(kb, seed):
         offices[i] = offices[i].with_changes(effort=(("cp4", 5), ("workplace.3", 2)))
     many = evaluate_many(kb, offices)
     for o, ev in zip(offices, many):
-        one = evaluate(kb, o, kb.period_at(o.as_of))
+        okb = kb.for_service(o.service)
+        one = evaluate(okb, o, okb.period_at(o.as_of))
         assert to_dict(ev, alternatives=False) == to_dict(one, alternatives=False), o.id
         assert {t: (r.cost, r.missing, r.exception) for t, r in ev.results.items()} == \
                {t: (r.cost, r.missing, r.exception) for t, r in one.results.items()}
@@ -56,3 +59,33 @@ def test_forked_workers_equal_one_process(kb):
     assert [(s[0], s[2]) for s in short] == [(d["office"], d["highest"]) for d in one]
     assert [[(t[0], list(t[2])) for t in s[3] if t[1] is not None] for s in short] == \
            [[(t["tier"], t["missing"]) for t in d["targets"] if t["reachable"]] for d in one]
+
+
+def _absorb_by_sets(terms):
+    """The plain absorption (pairwise frozenset comparisons) that rules.absorb must equal, order included."""
+    kept = []
+    for t in sorted(set(terms), key=lambda t: (len(t[0]) + len(t[1]), sorted(t[0]), sorted(t[1]))):
+        if not any(k[0] <= t[0] and k[1] <= t[1] for k in kept):
+            kept.append(t)
+    return tuple(kept)
+
+
+_names = st.sampled_from([f"a{i}" for i in range(12)] + ["pledge.cp3", "cp1.1"])
+_rules = st.sampled_from(["a1", "r1", "r2", "cp1.1"])    # a rule may share a name with an action: separate namespaces
+_terms = st.lists(st.tuples(st.frozensets(_names, max_size=6), st.frozensets(_rules, max_size=2)), max_size=160)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_terms)
+def test_absorb_equals_pairwise_set_comparison(terms):
+    assert absorb(terms) == _absorb_by_sets(terms)
+
+
+def test_absorb_of_many_terms_takes_the_array_path_and_agrees():
+    rng = random.Random(4)
+    names = [f"a{i}" for i in range(30)]
+    for _ in range(20):
+        terms = [(frozenset(rng.sample(names, rng.randint(0, 8))), frozenset(rng.sample(["r1", "r2", "a3"], rng.randint(0, 2))))
+                 for _ in range(rng.randint(60, 700))]
+        assert len(set(terms)) >= 48
+        assert absorb(terms) == _absorb_by_sets(terms)

@@ -1,26 +1,32 @@
 """The solver against an independent brute-force oracle on randomised profiles:
 soundness (the reported set reaches the tier) and minimality (no smaller set does)."""
 
+import datetime as dt
 import random
 
 import pytest
 
-from carekb.solver.gap import evaluate
+from carekb.inputs.profile import bind, check, read_document, resolve_period
+from carekb.solver.csp import solve_tier_csp
+from carekb.solver.gap import cost_function, evaluate
+from carekb.solver.rules import Context
 
 from conftest import office
 from oracle import Oracle
 
 DATES = ["2024-07-01", "2025-02-01", "2025-07-01", "2026-04-15", "2026-07-01", "2027-05-01"]
 SERVICES = ["employment-b", "after-school-day", "short-stay", "home-care", "facility-employment-b", "consult-plan"]
+# 介護: one service per tier structure (route ア, route イ, both routes, SINGLE from 2026-06, rates unknown in R8)
+KAIGO_SERVICES = ["home-help", "day-care", "welfare-facility", "small-multi", "visiting-nursing", "dementia-group-home"]
 
 
-def random_office(kb, rng: random.Random, near: bool):
+def random_office(kb, rng: random.Random, near: bool, services=SERVICES):
     day = rng.choice(DATES)
-    svc = rng.choice(SERVICES)
-    from carekb.inputs.profile import resolve_period
-    period = resolve_period(kb, __import__("datetime").date.fromisoformat(day))
+    svc = rng.choice(services)
+    period = resolve_period(kb.for_service(svc), dt.date.fromisoformat(day))
     if not kb.tiers_for(period.id, svc):
-        svc = "employment-b"
+        svc = services[0]
+    kb = kb.for_service(svc)
     atoms = [r for r, req in kb.requirements.items() if not req.composite]
     p_have = 0.85 if near else 0.4
     items = list(kb.items[period.item_list])
@@ -38,8 +44,16 @@ def random_office(kb, rng: random.Random, near: bool):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_minimal_and_sound_against_brute_force(kb, seed):
-    rng = random.Random(seed)
-    o, p = random_office(kb, rng, near=True)
+    check_minimal_and_sound(kb, random.Random(seed), SERVICES)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_kaigo_minimal_and_sound_against_brute_force(kb, seed):
+    check_minimal_and_sound(kb, random.Random(2000 + seed), KAIGO_SERVICES)
+
+
+def check_minimal_and_sound(kb, rng, services):
+    o, p = random_office(kb, rng, near=True, services=services)
     use_pledges = rng.random() < 0.6
     ev = evaluate(kb, o, p, use_pledges=use_pledges)
     oracle = Oracle(kb, o, p, use_pledges)
@@ -60,8 +74,16 @@ def test_minimal_and_sound_against_brute_force(kb, seed):
 
 @pytest.mark.parametrize("seed", range(25))
 def test_sound_on_far_profiles_and_monotone(kb, seed):
-    rng = random.Random(1000 + seed)
-    o, p = random_office(kb, rng, near=False)
+    check_sound_and_monotone(kb, random.Random(1000 + seed), SERVICES)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_kaigo_sound_on_far_profiles_and_monotone(kb, seed):
+    check_sound_and_monotone(kb, random.Random(3000 + seed), KAIGO_SERVICES)
+
+
+def check_sound_and_monotone(kb, rng, services):
+    o, p = random_office(kb, rng, near=False, services=services)
     ev = evaluate(kb, o, p)
     oracle = Oracle(kb, o, p)
     order = list(ev.results)
@@ -89,15 +111,11 @@ def test_sound_on_far_profiles_and_monotone(kb, seed):
         assert rank.get(after, len(order)) <= before
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_constraint_model_agrees_with_dnf(kb, seed):
+@pytest.mark.parametrize("seed,services", [(s, SERVICES) for s in range(12)] + [(s, KAIGO_SERVICES) for s in range(6)])
+def test_constraint_model_agrees_with_dnf(kb, seed, services):
     """The python-constraint2 model (rule tree, count variables) finds the same minimum effort."""
-    from carekb.solver.csp import solve_tier_csp
-    from carekb.solver.gap import cost_function
-    from carekb.solver.rules import Context
-
     rng = random.Random(500 + seed)
-    o, p = random_office(kb, rng, near=True)
+    o, p = random_office(kb, rng, near=True, services=services)
     effort = {a: rng.randint(1, 3) for a in rng.sample(Oracle(kb, o, p).candidates(), 6)}
     o = o.with_changes(effort=tuple(sorted(effort.items())))
     ev = evaluate(kb, o, p)
@@ -117,9 +135,6 @@ def test_constraint_model_agrees_with_dnf(kb, seed):
 
 def test_constraint_model_reports_the_exception(kb):
     """Like the DNF, the constraint model names the inferred exception its answer relies on."""
-    from carekb.inputs.profile import bind, check, read_document
-    from carekb.solver.csp import solve_tier_csp
-
     from conftest import EXAMPLES
 
     o, p = bind(check(*read_document(EXAMPLES / "r8-consult-plan.yaml"), kb), kb)

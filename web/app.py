@@ -46,7 +46,8 @@ def create_app(pool: QueryPool, kb, triples: int, settings: Settings | None = No
 
     @app.exception_handler(CarekbError)
     async def bad_input(_request: Request, e: CarekbError):
-        return JSONResponse({"error": str(e)}, status_code=400)
+        lines = str(e).split("\n")  # one line per problem, as the command line prints them
+        return JSONResponse({"error": lines[0], "errors": lines}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def bad_shape(_request: Request, e: RequestValidationError):

@@ -16,6 +16,7 @@ even if a query slipped past the check.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +27,12 @@ from carekb.model.errors import CarekbError
 from carekb.graph.sparql_safety import check_query, drop_network
 from carekb.app.sparql import parser_message
 from carekb.web.sparql_results import negotiate, write
+
+
+# numpy's BLAS starts a thread pool when carekb is imported, and a process with threads may not enter a
+# new namespace (unshare): the workers are started with one BLAS thread, which is all a query needs.
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+_ENV_LOCK = threading.Lock()
 
 
 @dataclass
@@ -85,7 +92,17 @@ class Worker:
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=worker_main, args=(child, nquads, max_rows, max_bytes),
                                 name="carekb-query-worker", daemon=True)
-        self.proc.start()
+        with _ENV_LOCK:  # the child inherits the environment: one BLAS thread, so it can leave the network
+            saved = {k: os.environ.get(k) for k in SINGLE_THREADED}
+            os.environ.update(SINGLE_THREADED)
+            try:
+                self.proc.start()
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
         child.close()
         if not self.conn.poll(ready_timeout):
             self.kill()
@@ -117,7 +134,7 @@ class QueryPool:
     """A fixed number of workers; a query waits for a free one (a bounded queue), runs with a
     deadline, and a worker that misses it is killed and replaced."""
 
-    def __init__(self, nquads: bytes, workers: int = 2, timeout: float = 30, max_rows: int = 10_000,
+    def __init__(self, nquads: bytes, workers: int = 2, timeout: float = 30, max_rows: int = 100_000,
                  max_bytes: int = 64_000_000, max_waiting: int = 32, ready_timeout: float = 120):
         self.nquads, self.size, self.timeout = nquads, workers, timeout
         self.max_rows, self.max_bytes, self.max_waiting = max_rows, max_bytes, max_waiting

@@ -33,18 +33,22 @@ class ServeOptions:
     as_of: object = None
     timeout: float = 30
     workers: int = 2
-    max_rows: int = 10_000
+    max_rows: int = 100_000
     max_bytes: int = 64_000_000
     max_connections: int = 100
     api_key: str | None = None
     settings: Settings = field(default_factory=Settings)
 
 
-def build(opts: ServeOptions):
-    """(app, pool): the graph loaded into the workers and the KB for the API; the caller closes the pool."""
+def check_exposure(opts: ServeOptions) -> None:
     if not is_loopback(opts.host) and not opts.api_key:
         raise CarekbError("listening beyond loopback needs an API key: --api-key KEY or CAREKB_API_KEY=KEY", "--host",
                           opts.host)
+
+
+def build(opts: ServeOptions):
+    """(app, pool): the graph loaded into the workers and the KB for the API; the caller closes the pool."""
+    check_exposure(opts)
     import pyoxigraph as ox
 
     store = oxigraph_store(dataset(opts.profiles, opts.as_of))
@@ -80,7 +84,7 @@ def listen(host: str, port: int):
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # IPPROTO_TCP: asyncio then sets TCP_NODELAY
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
@@ -99,6 +103,7 @@ def run(opts: ServeOptions, echo=print) -> None:
     """Serve until Ctrl-C or SIGTERM; prints the URLs once the server listens."""
     import asyncio
 
+    check_exposure(opts)
     sock = listen(opts.host, opts.port)
     try:
         app, pool = build(opts)

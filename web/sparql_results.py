@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from carekb.graph.sparql_safety import XSD_STRING, term_json
+from carekb.graph.sparql_safety import SERVER_CUT, XSD_STRING, term_json
 
 TRUNCATED_LINK = "https://w3id.org/carekb/vocab#truncated"
 
@@ -115,7 +115,7 @@ def _triples(result, fmt: str, max_rows: int, max_bytes: int) -> Written:
             break
         parts.append(line)
     if truncated:  # N-Triples and Turtle comments: the document stays valid and says it was cut
-        parts.append(f"# truncated: the server's {_cap(truncated, max_rows, max_bytes)} cut this answer\n")
+        parts.append(f"{SERVER_CUT} the server's {_cap(truncated, max_rows, max_bytes)} cut this answer\n")
     return Written(fmt, "".join(parts).encode(), len(parts) - (1 if truncated else 0), truncated)
 
 

@@ -33,15 +33,17 @@ from carekb.app import batch as batch_run
 from carekb.app import fidelity
 from carekb.app import kb_view
 from carekb.app import plan as planning
+from carekb.app import staff as staff_view
 from carekb.app import whatif as changes
 from carekb.app.contract import note_overlays
+from carekb.app.guidance import load_guidance
 from carekb.app.report import short_tier, tiers_dict, to_dict
 from carekb.app.results import (ExplainResult, GapResult, PlanResult, Record, RequirementsResult, ServicesResult,
-                                SparqlResult, TiersResult, WhatifResult, _pandas)
+                                SparqlResult, StaffResult, TiersResult, WhatifResult, _pandas)
 from carekb.app.sparql import evaluations_dataset, kb_from_endpoint, oxigraph_store, query_store
 
 __all__ = ["Overlay", "Office", "KB", "load_kb", "load_profile", "gap", "tiers", "explain", "whatif", "plan",
-           "requirements", "services", "sparql", "batch", "BatchResults"]
+           "requirements", "services", "staff", "sparql", "batch", "BatchResults"]
 
 OverlayLike = Union[str, "os.PathLike[str]", Overlay]
 ProfileLike = Union[Office, str, "os.PathLike[str]", Mapping]
@@ -121,6 +123,9 @@ def gap(office: ProfileLike, *, as_of: DateLike = None, no_pledge: bool = False,
     data = note_overlays(to_dict(ev, alternatives=alternatives), overlays_of(kb))
     data["engine"] = engine
     fidelity.annotate(data, root, ev, lang)
+    note = load_guidance().checklist_note(bound.service, bound.guidance_done)  # the two halves meet (介護 offices)
+    if note:
+        data["warnings"].append(note)
     if target:
         target = _tier_id(kb, period, ev, target, "--target")
         data["targets"] = [t for t in data["targets"] if t["tier"] == target]
@@ -202,6 +207,21 @@ def plan(office: ProfileLike, *, budget: int | None = None, effort: str | os.Pat
     data["user_rates"] = fidelity.user_rates_info(kb)
     note_overlays(data, overlays_of(kb))
     return PlanResult(data, (bound, period))
+
+
+def staff(office: ProfileLike | None = None, *, as_of: DateLike = None, scheme: str | None = None, kb: KB | None = None,
+          overlays: Sequence[OverlayLike] = (), lang: str = "ja") -> StaffResult:
+    """Without an office: the staff definitions (※1–※3) and the priority-staff rule of a scheme
+    (default: the KB's default scheme).  With one: each member of its `staff:` roster, who counts
+    for cp4 under the period's threshold of the office's scheme, who is priority staff."""
+    kb = _kb(kb, overlays).of_scheme(scheme)
+    if office is None:
+        return StaffResult({"kb_version": kb.version, **staff_view.definitions(kb, lang)}, (kb, None, None))
+    bound, period = _bound(office, kb, as_of)
+    kb = kb.for_service(bound.service)
+    if not bound.staff:
+        raise CarekbError("the profile has no staff roster (key staff:)", bound.source, "staff")
+    return StaffResult(staff_view.roster_rows(kb, bound, period, lang), (kb, bound, period))
 
 
 # --------------------------------------------------------------------------- the KB

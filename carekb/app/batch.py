@@ -17,8 +17,10 @@ within a chunk are evaluated once.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from carekb.model.dates import parse_date
@@ -31,6 +33,7 @@ from carekb.solver.vectorized import reports
 from carekb.app.batch_columns import (OFFICE_COLUMNS, STAFF_SHEETS, Column, Roster, header_map, ident, row_profile,
                                       staff_by_office, _empty)
 from carekb.app.batch_sheets import Summary, brief, tier_order
+from carekb.app import fidelity
 from carekb.app.report import to_dict
 
 MODES = ("counted", "ignored")      # pledge modes: pledges counted as met / ignored (`--no-pledge`)
@@ -76,6 +79,7 @@ class Batch:
     modes: tuple[str, ...] = MODES
     rows: int = 0
     evaluated: int = 0                                     # distinct office facts solved
+    evaluate_seconds: float = 0.0                          # wall time spent evaluating (the rest is reading and checking)
 
     @property
     def results(self) -> list[tuple[int, dict]]:
@@ -103,9 +107,10 @@ def open_offices(path: str | Path, staff_path: str | Path | None = None) -> Offi
 
 def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[str, ...] = MODES, json: bool = False,
            alternatives: bool = False, workers: int | None = None, chunk: int = CHUNK, tick=None,
-           stats: Batch | None = None) -> Iterator[OfficeResult | RowError]:
+           stats: Batch | None = None, lang: str = "ja") -> Iterator[OfficeResult | RowError]:
     """Every row's result or error, in file order. `json`: also each office's `carekb gap --format json`
-    dict (under the first mode; with `alternatives` the equal-effort swaps too, one office at a time).
+    dict (under the first mode, readings in `lang`; with `alternatives` the equal-effort swaps too,
+    one office at a time).
     `tick(k)`: k more rows done. `stats` (a Batch) receives the counts."""
     for m in modes:
         if m not in MODES:
@@ -119,9 +124,9 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
         stats.rows += 1
         pending.append(_check_row(kb, sheet.source, n, cells, cols, roster, as_of, known_ids))
         if len(pending) >= chunk:
-            yield from _evaluate_chunk(kb, pending, modes, json, alternatives, workers, tick, stats)
+            yield from _evaluate_chunk(kb, pending, modes, json, alternatives, workers, tick, stats, lang)
             pending = []
-    yield from _evaluate_chunk(kb, pending, modes, json, alternatives, workers, tick, stats)
+    yield from _evaluate_chunk(kb, pending, modes, json, alternatives, workers, tick, stats, lang)
     for oid in sorted(set(roster) - known_ids):
         e = RowError(roster.source, roster.first_row[oid], oid, "staff rows name an office id that is not in the offices table")
         stats.errors.append(e)
@@ -179,7 +184,7 @@ def _check_row(kb: KB, source: str, n: int, cells: list, cols: dict[int, Column]
         return n, oid, name, RowError(source, n, oid, _row_message(e, prefix))
 
 
-def _evaluate_chunk(kb: KB, pending: list, modes, json: bool, alternatives: bool, workers, tick, stats: Batch):
+def _evaluate_chunk(kb: KB, pending: list, modes, json: bool, alternatives: bool, workers, tick, stats: Batch, lang: str):
     distinct: dict = {}
     offices = []
     for _, _, _, office in pending:
@@ -190,9 +195,11 @@ def _evaluate_chunk(kb: KB, pending: list, modes, json: bool, alternatives: bool
                 offices.append(office)
     stats.evaluated += len(offices)
     flags = tuple(m == "counted" for m in modes)
+    started = time.perf_counter()
     briefs = [r for part in reports(kb, offices, flags, workers, chunk=max(500, len(offices) // 8 + 1), shape=brief)
               for r in part] if modes else [()] * len(offices)
-    datas = _json(kb, offices, flags[0] if flags else True, alternatives, workers) if json else None
+    datas = _json(kb, offices, flags[0] if flags else True, alternatives, workers, lang) if json else None
+    stats.evaluate_seconds += time.perf_counter() - started
     for n, oid, name, office in pending:
         if isinstance(office, RowError):
             stats.errors.append(office)
@@ -203,24 +210,30 @@ def _evaluate_chunk(kb: KB, pending: list, modes, json: bool, alternatives: bool
         if datas is not None:  # shared between rows with the same facts: re-stamp this row's identity on a copy
             data = dict(datas[k], office=office.id or office.name or None, office_name=office.name or None,
                         warnings=list(datas[k]["warnings"]))
-        yield OfficeResult(n, oid, name, office.service, kb.period_at(office.as_of).id, office.as_of, briefs[k], data)
+        yield OfficeResult(n, oid, name, office.service, kb.for_service(office.service).period_at(office.as_of).id,
+                           office.as_of, briefs[k], data)
     if tick and pending:
         tick(len(pending))
 
 
-def _json(kb: KB, offices: list, use_pledges: bool, alternatives: bool, workers) -> list[dict]:
+def _json(kb: KB, offices: list, use_pledges: bool, alternatives: bool, workers, lang: str) -> list[dict]:
     """`carekb gap --format json` of each office, in order."""
     if alternatives:  # alternatives need the one-office path (the equal-effort swaps)
-        out = [to_dict(evaluate(kb, o, kb.period_at(o.as_of), use_pledges, alternatives=True)) for o in offices]
+        out = []
+        for o in offices:
+            okb = kb.for_service(o.service)
+            ev = evaluate(okb, o, okb.period_at(o.as_of), use_pledges, alternatives=True)
+            out.append(_as_json(kb, lang, ev, alternatives=True))
     else:
-        out = [d for part in reports(kb, offices, use_pledges, workers, shape=_as_json) for d in part]
+        out = [d for part in reports(kb, offices, use_pledges, workers, shape=partial(_as_json, kb, lang)) for d in part]
     for r in out:
         r["engine"] = "dnf"  # as `carekb gap --format json` reports it
     return out
 
 
-def _as_json(ev) -> dict:
-    return to_dict(ev, alternatives=False)
+def _as_json(kb: KB, lang: str, ev, alternatives: bool = False) -> dict:
+    """The dict `carekb gap --format json` prints, readings and user rates included."""
+    return fidelity.annotate(to_dict(ev, alternatives=alternatives), kb, ev, lang)
 
 
 def _row_message(e: CarekbError, prefix: str) -> str:

@@ -30,7 +30,7 @@ def brief(ev: Evaluation) -> tuple:
         if r.rate is None:
             warnings.append(f"rate for tier {tid} is unknown for {o.service} in {ev.period.id}")
         if not r.reachable:
-            targets.append((tid, pct(r.rate), False, None, None, False, (), unreachable_reason(ev, r)))
+            targets.append((tid, pct(r.rate), False, None, None, False, (), _reason(ev, r)))
             continue
         y, why = money(ev, r.rate)
         gain = None
@@ -41,6 +41,19 @@ def brief(ev: Evaluation) -> tuple:
         targets.append((tid, pct(r.rate), True, len(r.missing), gain, r.uses_pledge, r.missing, ""))
     return (ev.highest, pct(highest.rate) if highest else None, current, tuple(dict.fromkeys(warnings)),
             tuple(ev.attainable), tuple(targets))
+
+
+_reasons: dict = {}
+
+
+def _reason(ev: Evaluation, r) -> str:
+    """`report.unreachable_reason`, which depends only on the tier, the reason and the May-2024 history."""
+    o = ev.office
+    key = (ev.kb.cache_key, ev.period.id, r.tier.id, r.reason, o.shogu, o.tokutei, o.baseup)
+    hit = _reasons.get(key)
+    if hit is None:
+        hit = _reasons[key] = unreachable_reason(ev, r)
+    return hit
 
 
 WORDS = {"ja": {"attained": "取得済", "below": "下位区分", "not_tier": "対象外", "unreachable": "到達不可",
@@ -54,14 +67,17 @@ def _t(lang: str, ja: str, en: str) -> str:
 
 
 def tier_order(kb: KB, period_ids=None) -> list[str]:
-    """Tier columns: the latest period's tiers first, each period's by the KB's nominal rank (highest first)."""
-    periods = sorted((p for p in kb.periods.values() if period_ids is None or p.id in period_ids),
-                     key=lambda p: p.valid_from, reverse=True)
+    """Tier columns: the latest period's tiers first, each period's by the KB's nominal rank (highest
+    first); with no periods named, those of every scheme."""
+    kbs = [kb] if period_ids is not None else [kb, *(k for k in kb.schemes.values() if k is not kb)]
     out: list[str] = []
-    for p in periods:
-        for t in sorted(kb.tiers.get(p.id, {}).values(), key=lambda t: -t.rank):
-            if t.id not in out:
-                out.append(t.id)
+    for k in kbs:
+        periods = sorted((p for p in k.periods.values() if period_ids is None or p.id in period_ids),
+                         key=lambda p: p.valid_from, reverse=True)
+        for p in periods:
+            for t in sorted(k.tiers.get(p.id, {}).values(), key=lambda t: -t.rank):
+                if t.id not in out:
+                    out.append(t.id)
     return out
 
 
@@ -98,7 +114,8 @@ class Summary:
         key = (r.period, r.service)
         own = self._service_tiers.get(key)
         if own is None:
-            own = self._service_tiers[key] = {t.id for t in rank_tiers(kb, kb.periods[r.period], r.service)[0]}
+            okb = kb.for_service(r.service)
+            own = self._service_tiers[key] = {t.id for t in rank_tiers(okb, okb.periods[r.period], r.service)[0]}
         notes = []
         for b in r.modes:
             highest, rate, yen, warnings, attainable, targets = b
@@ -151,13 +168,13 @@ class Actions:
                     continue
                 lead = hm + tier + [count, gain, w["yes"] if uses_pledge else w["no"]]
                 for a in missing:
-                    yield lead + self._label(r.period, a)
+                    yield lead + self._label(r.service, r.period, a)
 
-    def _label(self, period_id: str, action: str) -> list:
-        key = (period_id, action)
+    def _label(self, service: str, period_id: str, action: str) -> list:
+        key = (self.kb.for_service(service).scheme, period_id, action)
         out = self._labels.get(key)
         if out is None:
-            kb, lang = self.kb, self.lang
+            kb, lang = self.kb.for_service(service), self.lang
             period = kb.periods[period_id]
             info = action_info(_Ev(kb, period), action)
             out = self._labels[key] = [action, info["label_ja"] if lang == "ja" else info["label_en"],

@@ -136,6 +136,18 @@ class Guidance:
     conditions: list[Rule]
     assumptions: dict[str, Assumption]
     symptom_labels: dict[str, dict] = field(default_factory=dict)
+    addressed_to: tuple[str, ...] = ()   # the categories the document is written for (ck:addressedTo)
+
+    def checklist_note(self, service: str, done=()) -> str | None:
+        """One line for `gap`: the document's checklist exists for an office whose service falls
+        under a category the document is addressed to (seed 000: 介護); None otherwise."""
+        if service not in self.services or not self.addressed_to:
+            return None
+        cats = self.service_categories(service)
+        if not cats & set(self.addressed_to):
+            return None
+        return (f"guidance checklist ({self.document.get('source', '')}) applies to this service: "
+                f"{len(self.gap(cats, set(done)))} open items (carekb guidance PROFILE)")
 
     # ------------------------------------------------------------------ applicability
     def closure(self, cats) -> set[str]:
@@ -265,6 +277,7 @@ def build(g, version: str) -> Guidance:
         doc = {"source": str(one(seed, skos.notation) or seed), "title": str(one(seed, dct.title) or ""),
                "publisher": labels(pub) if pub is not None else None,
                "date": str(py(seed, dct.date)), "note": labels(seed, ck.historicalNote)}
+    addressed = tuple(sorted({notation(c) for s in cited for c in g.objects(s, ck.addressedTo)}))
 
     def test(t):
         if t is None:
@@ -298,4 +311,4 @@ def build(g, version: str) -> Guidance:
                                       notation(one(a, ck.confidence)), str(one(a, ck.sourceNote) or ""))
 
     return Guidance(version, doc, items, categories, services, modalities, fields,
-                    rules(ck.RefusalRule), rules(ck.VisitCondition), assumptions, symptom_labels)
+                    rules(ck.RefusalRule), rules(ck.VisitCondition), assumptions, symptom_labels, addressed)

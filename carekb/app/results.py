@@ -262,6 +262,18 @@ class PlanResult(Result):
                 f"effort={self._data['chosen_effort']} gain={self._data['chosen_gain']} ({self._data['gain_basis']})>")
 
 
+class StaffResult(Result):
+    """`carekb staff`: the staff definitions, or an office's roster judged for cp4 and priority staff."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if "members" in self._data:
+            return (f"<StaffResult {self._office_text()} members={len(self._data['members'])} "
+                    f"cp4_met={self._data['cp4'].get('met')}>")
+        return f"<StaffResult schemes={len(self._data['schemes'])}>"
+
+
 class CatalogueResult(Result):
     """`carekb requirements` / `carekb services`: what the KB says about a period."""
 

@@ -372,7 +372,7 @@ def build_scheme(r: "_Reader", scheme, scheme_id: str, version: str) -> KB:
                                    frozenset(r.local(o) for o in g.objects(s, ck.inGroup)),
                                    str(r.py(s, ck.law, "")), str(r.py(s, ck.cp5Means, "")),
                                    _date(r.py(s, ck.coveredFrom)), r.text(s, r.RDFS.comment, "en"),
-                                   scheme_id, str(s))
+                                   scheme_id, str(s), tuple(sorted(str(a) for a in g.objects(s, r.SKOS.altLabel))))
 
     for cls in ("Action", "CompositeRequirement"):
         for s in subjects(cls):
@@ -395,6 +395,7 @@ def build_scheme(r: "_Reader", scheme, scheme_id: str, version: str) -> KB:
         kb.categories[cid] = (ja, en)
     for s in subjects("WorkplaceItemList"):
         kb.item_lists[r.local(s)] = (r.label(s, "ja"), r.label(s, "en"), r.cited(s))
+        kb.items[r.local(s)] = {}  # a list may have no items yet
     for s in subjects("WorkplaceItem"):
         lst = r.local(r.one(s, ck.itemList))
         n = int(r.py(s, ck.itemNumber))

@@ -37,6 +37,7 @@ from carekb.model.errors import CarekbError
 MAX_QUERY_BYTES = 1_000_000          # a hand-written query is a few kB; a megabyte is a mistake or an attack
 MAX_DEPTH = 32                       # nested { ( [ ; the query library needs 5, a 3,000-deep nest crashed oxigraph
 DEFAULT_MAX_ROWS = 10_000
+SERVER_CUT = "# truncated:"          # the last line of an N-Triples answer that carekb serve's cap cut
 MAX_RESPONSE_BYTES = 512_000_000     # whole-graph CONSTRUCT of the KB is ~10 MB; this only stops a runaway
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
@@ -317,15 +318,21 @@ def drop_network() -> bool:
     """Leave every network (Linux: a new user and network namespace with no interface but a
     loopback that is down), so this process can open no connection at all.  Best effort: False
     where the system does not allow it; the query check stands on its own."""
-    if not sys.platform.startswith("linux"):
-        return False
+    global _offline
+    if _offline or not sys.platform.startswith("linux"):
+        return _offline
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.unshare(0x10000000 | 0x40000000) == 0  # CLONE_NEWUSER | CLONE_NEWNET
+        # CLONE_NEWUSER | CLONE_NEWNET; a second call would fail (no uid mapping inside): remember it
+        _offline = libc.unshare(0x10000000 | 0x40000000) == 0
     except (OSError, AttributeError):
-        return False
+        pass
+    return _offline
+
+
+_offline = False
 
 
 def _limit_cpu(timeout: float) -> None:
@@ -465,6 +472,8 @@ def _remote_triples(resp, max_rows, deadline, url) -> Triples:
         buf += text
         *complete, buf = buf.split("\n")
         for line in complete:
+            if line.startswith(SERVER_CUT):  # carekb serve's row or byte cap cut the answer
+                truncated = True
             if line.strip() and not line.lstrip().startswith("#"):
                 if max_rows is not None and len(lines) >= max_rows:
                     truncated = True
@@ -520,9 +529,11 @@ def _remote_json(resp, max_rows, deadline, url) -> dict:
         pos = end
     if not truncated:  # the document with its bindings emptied: gives head, and checks the whole shape
         try:
-            head = json.loads(prefix + buf[pos:] + "".join(chunks))["head"]
+            rest = json.loads(prefix + buf[pos:] + "".join(chunks))
+            head = rest["head"]
         except (ValueError, KeyError, TypeError):
             raise bad from None
+        truncated = rest.get("truncated") is True  # cut by the server's cap (carekb serve says so)
     else:
         hm = re.search(r'"head"\s*:\s*(\{[^{}]*\})', prefix)
         try:

@@ -12,6 +12,7 @@ the web API per request, so an error raised deep in the library speaks the user'
 from __future__ import annotations
 
 import contextvars
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,9 +20,15 @@ LANGS = ("ja", "en")
 _LANG: contextvars.ContextVar[str] = contextvars.ContextVar("carekb_lang", default="ja")
 
 
+def default_lang() -> str:
+    """CAREKB_LANG=en makes English the default of every command (--lang still wins); else Japanese."""
+    lang = os.environ.get("CAREKB_LANG", "").strip().lower()
+    return lang if lang in LANGS else "ja"
+
+
 def set_lang(lang: str | None) -> None:
-    """Use this language for messages from now on (in this context)."""
-    _LANG.set(lang if lang in LANGS else "ja")
+    """Use this language for messages from now on (in this context); None: the default language."""
+    _LANG.set(lang if lang in LANGS else default_lang())
 
 
 def current_lang() -> str:

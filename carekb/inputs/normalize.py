@@ -268,7 +268,7 @@ def requirement(kb, value, source=None, where=None, atoms_only: bool = False) ->
 
 def service(kb, value, source=None, where=None) -> str:
     """A service id from its id, Japanese or English name, or a unique part of the name (B型 is not unique)."""
-    forms = {s.id: [s.id, s.label_ja, s.label_en] for s in kb.services.values()}
+    forms = {s.id: [s.id, s.label_ja, s.label_en, *s.alt_labels] for s in kb.services.values()}
     s = text(value, source, where).strip()
     try:
         return pick(s, forms, t("norm.what_service"), source, where, display=lambda i: kb.services[i].label_ja)

@@ -183,6 +183,7 @@ class Service:
     note: str
     scheme: str = ""                 # the id of the scheme that defines it (KB.schemes)
     iri: str = ""
+    alt_labels: tuple[str, ...] = ()  # common names a profile may use (特養, デイサービス)
 
 
 @dataclass(frozen=True)

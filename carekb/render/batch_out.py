@@ -94,22 +94,27 @@ class XlsxOut:
         self.errors = self.book.sheet(_t(lang, "エラー", "errors"), errors_headers(lang), Layout(ERRORS_KINDS), position=200)
         self.rows = {"summary": 0, "actions": 0, "errors": 0}
 
-    def _summary(self, period: str):
-        hit = self.summaries.get(period)
+    def _summary(self, service: str, period: str):
+        """The summary sheet of the office's rule period (of its scheme: 障害 and 介護 both have an R7)."""
+        okb = self.kb.for_service(service)
+        key = (okb.scheme, period)
+        hit = self.summaries.get(key)
         if hit is None:
-            summary = Summary(self.kb, tier_order(self.kb, {period}), self.modes, self.lang)
-            order = sorted(self.kb.periods.values(), key=lambda p: p.valid_from, reverse=True)
+            summary = Summary(self.kb, tier_order(okb, {period}), self.modes, self.lang)
+            order = sorted(okb.periods.values(), key=lambda p: p.valid_from, reverse=True)
             pos = next((i for i, p in enumerate(order) if p.id == period), len(order))
-            name = _t(self.lang, f"集計 {period}", f"summary {period}")
-            hit = self.summaries[period] = (summary, self.book.sheet(name, summary.headers,
-                                                                      Layout(summary.kinds, freeze_columns=3), position=pos))
+            pos += 10 * list(self.kb.schemes).index(okb.scheme) if okb.scheme in self.kb.schemes else 0
+            scheme = "" if okb is self.kb else (okb.scheme_ja if self.lang == "ja" else okb.scheme_en) + " "
+            name = _t(self.lang, f"集計 {scheme}{period}", f"summary {scheme}{period}")
+            hit = self.summaries[key] = (summary, self.book.sheet(name, summary.headers,
+                                                                   Layout(summary.kinds, freeze_columns=3), position=pos))
         return hit
 
     def add(self, item) -> None:
         if isinstance(item, RowError):
             self.errors.append(error_row(item))
             return
-        summary, sheet = self._summary(item.period)
+        summary, sheet = self._summary(item.service, item.period)
         row = summary.row(item)
         if self.notes:
             row[-1] = "; ".join(x for x in [row[-1], *self.notes] if x)
@@ -209,8 +214,9 @@ class ParquetOut:
         key = (item.period, item.service)
         tiers = self._tiers.get(key)
         if tiers is None:
-            ranked, _ = rank_tiers(self.kb, self.kb.periods[item.period], item.service)
-            tiers = self._tiers[key] = [(t.id, self.kb.rates.get((item.period, item.service, t.id))) for t in ranked]
+            okb = self.kb.for_service(item.service)
+            ranked, _ = rank_tiers(okb, okb.periods[item.period], item.service)
+            tiers = self._tiers[key] = [(t.id, okb.rates.get((item.period, item.service, t.id))) for t in ranked]
         c = self.cols
         self.rows["summary"] += 1
         for mode, (highest, rate, yen, warnings, attainable, targets) in zip(self.modes, item.modes):

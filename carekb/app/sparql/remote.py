@@ -62,6 +62,9 @@ def kb_from_endpoint(url: str, timeout: float = DEFAULT_TIMEOUT_S):
     import rdflib
 
     nt = query_endpoint(url, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "--endpoint", timeout)
+    if getattr(nt, "truncated", False):
+        raise CarekbError("the endpoint cut its answer (a row or byte cap): the rules it sent are incomplete; "
+                          "raise its cap (carekb serve --max-rows)", "--endpoint", url)
     g = rdflib.Graph()
     g.parse(data=nt, format="nt")
     version = "remote-" + hashlib.sha256("\n".join(sorted(nt.splitlines())).encode()).hexdigest()[:12]

@@ -7,8 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from carekb.model import actions
-from carekb.model.errors import CarekbError
+from contextlib import contextmanager
+
+from carekb.i18n import t
+from carekb.inputs import normalize
+from carekb.model import actions, dates
+from carekb.model.errors import CarekbError, CarekbErrors
 from carekb.model.types import KB
 from carekb.inputs.profile.office import HISTORY_TIERS, OFFICE_KEYS, REGION_GRADES, TOP_KEYS, Office
 from carekb.inputs.profile.read import read_document
@@ -16,159 +20,181 @@ from carekb.inputs.roster import MAX_WAGE, parse_staff
 
 
 class _Checker:
+    """Reads each key through carekb.inputs.normalize and keeps every problem (file, key, line), so
+    that a profile's author sees all of them at once; `field()` guards one key's reading."""
+
     def __init__(self, source: str, lines: dict, kb: KB):
         self.source, self.lines, self.kb = source, lines, kb
+        self.problems: list[CarekbError] = []
 
     def err(self, msg: str, container, key, path: str):
-        line = self.lines.get((id(container), key)) if container is not None else None
-        where = f"{path} (line {line})" if line else path
-        raise CarekbError(msg, self.source, where)
+        raise CarekbError(msg, self.source, self._where(container, key, path))
+
+    @contextmanager
+    def field(self):
+        """Record a problem in the block and carry on with the next key."""
+        try:
+            yield
+        except CarekbErrors as e:
+            self.problems.extend(e.problems)
+        except CarekbError as e:
+            self.problems.append(e)
 
     def int_(self, container, key, path, lo=0, hi=None):
-        v = container[key]
-        if isinstance(v, bool) or not isinstance(v, int):
-            if isinstance(v, str) and v.strip().replace(",", "").isdigit():
-                v = int(v.strip().replace(",", ""))
-            else:
-                self.err(f"expected a whole number, got {v!r}", container, key, path)
-        if v < lo or (hi is not None and v > hi):
-            self.err(f"{v} is out of range ({lo}..{hi if hi is not None else ''})", container, key, path)
-        return v
+        return normalize.whole(container[key], self.source, self._where(container, key, path), lo, hi)
+
+    def yen(self, container, key, path, hi=None):
+        return normalize.money(container[key], self.source, self._where(container, key, path), hi)
 
     def bool_(self, container, key, path):
-        v = container[key]
-        if not isinstance(v, bool):
-            self.err(f"expected true or false, got {v!r}", container, key, path)
-        return v
+        return normalize.yes_no(container[key], self.source, self._where(container, key, path))
 
     def str_list(self, container, key, path):
         v = container[key]
         if v is None:
             return []
+        if isinstance(v, str):      # one cell or line: "cp1.1 cp1.2", "見える化要件、cp4"
+            return normalize.words(v)
         if not isinstance(v, list):
-            self.err("expected a list, e.g. [a, b]", container, key, path)
+            self.err(t("profile.expected_list"), container, key, path)
         for x in v:
             if isinstance(x, (list, dict)):
-                self.err(f"expected plain ids in the list, got a {type(x).__name__}", container, key, path)
-        return [str(x) for x in v]
+                self.err(t("profile.expected_plain_ids", kind=type(x).__name__), container, key, path)
+        return [normalize.text(x, self.source, path).strip() for x in v]
 
     def date(self, container, key, path):
         return parse_date(container[key], self.source, self._where(container, key, path))
 
     def _where(self, container, key, path):
-        line = self.lines.get((id(container), key))
+        line = self.lines.get((id(container), key)) if container is not None else None
         return f"{path} (line {line})" if line else path
 
 
 def parse_date(v, source: str, where: str) -> dt.date:
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if not isinstance(v, str):
-        raise CarekbError(f"expected a date YYYY-MM-DD, got {v!r}", source, where)
-    try:
-        return dt.date.fromisoformat(str(v).strip())
-    except ValueError:
-        raise CarekbError(f"impossible or malformed date {v!r} (expected YYYY-MM-DD)", source, where) from None
+    """A date as people write it (carekb.model.dates.parse_date: 2026-07-01, 2026/7/1, 令和8年7月1日, R8.7.1)."""
+    return dates.parse_date(v, source, where)
 
 
 def resolve_service(kb: KB, name: str, source: str, where: str) -> str:
-    """A service_id, or its Japanese name."""
-    if name in kb.services:
-        return name
-    for s in kb.services.values():
-        if name in (s.label_ja, s.label_en):
-            return s.id
-    raise CarekbError(f"unknown service '{name}' (see `carekb services`)", source, where)
+    """A service id, from its id, Japanese or English name, or a part of the name that fits only one."""
+    return normalize.service(kb, name, source, where)
 
 
 def check(data: dict, lines: dict, source: str, kb: KB) -> Office:
+    """The document as an Office; CarekbErrors listing every problem found (each with key and line)."""
     c = _Checker(source, lines, kb)
     for k in data:
         if k not in TOP_KEYS:
-            c.err(f"unknown key '{k}' (allowed: {', '.join(TOP_KEYS)})", data, k, str(k))
+            with c.field():
+                c.err(t("profile.unknown_key", key=k, allowed=", ".join(TOP_KEYS)), data, k, str(k))
     if "version" in data and data["version"] != 1:
-        c.err(f"unsupported profile version {data['version']!r} (this carekb reads version 1)", data, "version", "version")
+        with c.field():
+            c.err(t("profile.version", got=repr(data["version"])), data, "version", "version")
     office = data.get("office")
     if not isinstance(office, dict):
-        raise CarekbError("missing 'office' mapping (with at least 'service')", source, "office")
+        c.problems.append(CarekbError(t("profile.missing_office"), source, "office"))
+        raise CarekbErrors(c.problems)
     for k in office:
         if k not in OFFICE_KEYS:
-            c.err(f"unknown key '{k}' (allowed: {', '.join(OFFICE_KEYS)})", office, k, f"office.{k}")
+            with c.field():
+                c.err(t("profile.unknown_key", key=k, allowed=", ".join(OFFICE_KEYS)), office, k, f"office.{k}")
     if not office.get("service"):
-        raise CarekbError("missing service (a service_id from `carekb services`)", source, "office.service")
-    kw: dict = {"source": source, "lines": lines, "document": data,
-                "service": resolve_service(kb, str(office["service"]), source, c._where(office, "service", "office.service"))}
+        c.problems.append(CarekbError(t("profile.missing_service"), source, "office.service"))
+        raise CarekbErrors(c.problems)
+    kw: dict = {"source": source, "lines": lines, "document": data}
+    try:
+        kw["service"] = resolve_service(kb, str(office["service"]), source, c._where(office, "service", "office.service"))
+    except CarekbError as e:   # the other keys are checked against the service's scheme: stop here
+        raise CarekbErrors(c.problems + [e]) from None
     kb = c.kb = kb.for_service(kw["service"])  # the rest is checked against the rules of the service's scheme
     for k in ("id", "name"):
         if office.get(k) is not None:
-            kw[k] = str(office[k])
-    if office.get("employees") is not None:
-        kw["employees"] = c.int_(office, "employees", "office.employees", 0, 1_000_000)
-    if office.get("single_office_corp") is not None:
-        kw["single_office_corp"] = c.bool_(office, "single_office_corp", "office.single_office_corp")
-    if office.get("monthly_units") is not None:
-        kw["monthly_units"] = c.int_(office, "monthly_units", "office.monthly_units", 0, 100_000_000)
-    if office.get("region") is not None:
-        kw["region"] = parse_region(office["region"], source, c._where(office, "region", "office.region"))
-    if data.get("as_of") is not None:
-        kw["as_of"] = c.date(data, "as_of", "as_of")
+            with c.field():
+                kw[k] = normalize.text(office[k], source, f"office.{k}")
+    with c.field():
+        if office.get("employees") is not None:
+            kw["employees"] = c.int_(office, "employees", "office.employees", 0, 1_000_000)
+    with c.field():
+        if office.get("single_office_corp") is not None:
+            kw["single_office_corp"] = c.bool_(office, "single_office_corp", "office.single_office_corp")
+    with c.field():
+        if office.get("monthly_units") is not None:
+            kw["monthly_units"] = c.int_(office, "monthly_units", "office.monthly_units", 0, 100_000_000)
+    with c.field():
+        if office.get("region") is not None:
+            kw["region"] = parse_region(office["region"], source, c._where(office, "region", "office.region"))
+    with c.field():
+        if data.get("as_of") is not None:
+            kw["as_of"] = c.date(data, "as_of", "as_of")
     history = data.get("history")
     if history is not None:
-        if not isinstance(history, dict):
-            c.err("expected a mapping with shogu, tokutei, baseup", data, "history", "history")
-        for k in history:
-            if k not in ("shogu", "tokutei", "baseup"):
-                c.err(f"unknown key '{k}' (allowed: shogu, tokutei, baseup)", history, k, f"history.{k}")
-        for k, allowed in HISTORY_TIERS.items():
-            v = history.get(k)
-            if v in (None, "none", "なし", 0, False):
-                continue
-            if isinstance(v, str) and v.isdigit():
-                v = int(v)
-            if isinstance(v, bool) or v not in allowed:
-                c.err(f"expected one of {', '.join(map(str, allowed))} or none, got {v!r}", history, k, f"history.{k}")
-            kw[k] = v
-        if history.get("baseup") is not None:
-            kw["baseup"] = c.bool_(history, "baseup", "history.baseup")
-        kw["history_given"] = True
+        with c.field():
+            if not isinstance(history, dict):
+                c.err(t("profile.history_mapping"), data, "history", "history")
+            for k in history:
+                if k not in ("shogu", "tokutei", "baseup"):
+                    with c.field():
+                        c.err(t("profile.unknown_key", key=k, allowed="shogu, tokutei, baseup"), history, k, f"history.{k}")
+            for k, allowed in HISTORY_TIERS.items():
+                with c.field():
+                    if history.get(k) is not None:
+                        kw[k] = normalize.history_tier(history[k], allowed, source, c._where(history, k, f"history.{k}"))
+            with c.field():
+                if history.get("baseup") is not None:
+                    kw["baseup"] = c.bool_(history, "baseup", "history.baseup")
+            kw["history_given"] = True
     if "met" in data:
-        met = c.str_list(data, "met", "met")
-        for m in met:
-            if m not in kb.requirements:
-                c.err(f"unknown requirement '{m}' (see `carekb requirements`)", data, "met", "met")
-        kw["met"] = frozenset(met)
-    if data.get("top_annual_wage") is not None:
-        kw["top_annual_wage"] = c.int_(data, "top_annual_wage", "top_annual_wage", 0, MAX_WAGE)
+        with c.field():
+            met = []
+            for m in c.str_list(data, "met", "met"):
+                with c.field():
+                    met.append(normalize.requirement(kb, m, source, c._where(data, "met", "met")))
+            kw["met"] = frozenset(met)
+    with c.field():
+        if data.get("top_annual_wage") is not None:
+            kw["top_annual_wage"] = c.yen(data, "top_annual_wage", "top_annual_wage", MAX_WAGE)
     if "workplace" in data:
-        items = data["workplace"] or []
-        if not isinstance(items, list):
-            c.err("expected a list of item numbers, e.g. [1, 3, 18]", data, "workplace", "workplace")
-        nums = []
-        for x in items:
-            if isinstance(x, bool) or not isinstance(x, int):
-                c.err(f"workplace items are numbers, got {x!r}", data, "workplace", "workplace")
-            nums.append(x)
-        kw["workplace"] = frozenset(nums)
-    if data.get("collab_corp") is not None:
-        kw["collab_corp"] = c.bool_(data, "collab_corp", "collab_corp")
+        with c.field():
+            items = data["workplace"]
+            if items is not None and not isinstance(items, (list, str)):   # a string: "①⑤⑨⑭" or "1 3 18"
+                c.err(t("profile.workplace_list"), data, "workplace", "workplace")
+            if isinstance(items, list) and any(isinstance(x, bool) for x in items):
+                c.err(t("norm.expected_item", got=repr(next(x for x in items if isinstance(x, bool)))), data, "workplace", "workplace")
+            kw["workplace"] = frozenset(normalize.item_numbers(items, source, c._where(data, "workplace", "workplace")))
+    with c.field():
+        if data.get("collab_corp") is not None:
+            kw["collab_corp"] = c.bool_(data, "collab_corp", "collab_corp")
     if "pledged" in data:
-        pledged = c.str_list(data, "pledged", "pledged")
-        known = kb.pledge_ids()
-        for p in pledged:
-            if p not in known:
-                c.err(f"unknown pledge '{p}' (pledgeable: {', '.join(sorted(known))})", data, "pledged", "pledged")
-        kw["pledged"] = frozenset(pledged)
-    if data.get("effort") is not None:
-        kw["effort"] = tuple(sorted(check_effort(data["effort"], kb, source, c).items()))
-    if data.get("guidance_done") is not None:
-        kw["guidance_done"] = tuple(c.str_list(data, "guidance_done", "guidance_done"))
-    if data.get("staff") is not None:
-        if not isinstance(data["staff"], list):
-            c.err("expected a list of staff members", data, "staff", "staff")
-        kw["staff"] = parse_staff(data["staff"], kb, source, lines)  # a roster overrides top_annual_wage in bind
+        with c.field():
+            pledged = []
+            known = kb.pledge_ids()
+            for p in c.str_list(data, "pledged", "pledged"):
+                with c.field():
+                    pledged.append(_pledge(kb, p, known, source, c._where(data, "pledged", "pledged")))
+            kw["pledged"] = frozenset(pledged)
+    with c.field():
+        if data.get("effort") is not None:
+            kw["effort"] = tuple(sorted(check_effort(data["effort"], kb, source, c).items()))
+    with c.field():
+        if data.get("guidance_done") is not None:
+            kw["guidance_done"] = tuple(c.str_list(data, "guidance_done", "guidance_done"))
+    with c.field():
+        if data.get("staff") is not None:
+            if not isinstance(data["staff"], list):
+                c.err(t("profile.staff_list"), data, "staff", "staff")
+            kw["staff"] = parse_staff(data["staff"], kb, source, lines)  # a roster overrides top_annual_wage in bind
+    if c.problems:
+        raise CarekbErrors(c.problems)
     return Office(**kw)
+
+
+def _pledge(kb: KB, written: str, known: set[str], source: str, where: str) -> str:
+    """A pledge id (cp3, pledge.cp3) or the name of the requirement pledged (キャリアパス要件Ⅲ)."""
+    p = written.removeprefix("pledge.")
+    if p in known:
+        return p
+    forms = {k: [k, *normalize.requirement_forms(kb).get(k, [])] for k in known}
+    return normalize.pick(p, forms, t("norm.what_pledge"), source, where)
 
 
 def check_effort(effort, kb: KB, source: str, c: _Checker | None = None) -> dict[str, int]:
