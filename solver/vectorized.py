@@ -165,28 +165,48 @@ def reports(kb: KB, offices: list[Office], use_pledges: bool | tuple[bool, ...] 
     inherited, never pickled). With a tuple of pledge modes, each office's result is a tuple: one
     shape per mode, in the order given."""
     render = RENDER[shape] if isinstance(shape, str) else shape
-    workers = workers or os.cpu_count() or 1
     spans = [(i, min(i + chunk, len(offices))) for i in range(0, len(offices), chunk)]
+    yield from fork_map(_render_span, spans, (kb, offices, use_pledges, render), workers)
+
+
+def evaluate_modes(kb: KB, offices: list[Office], use_pledges: bool | tuple[bool, ...], render) -> list:
+    """render(evaluation) per office, or with a tuple of pledge modes a tuple of them per office."""
+    if isinstance(use_pledges, tuple):
+        per_mode = [[render(ev) for ev in evaluate_many(kb, offices, mode)] for mode in use_pledges]
+        return list(zip(*per_mode))
+    return [render(ev) for ev in evaluate_many(kb, offices, use_pledges)]
+
+
+def fork_map(fn, spans: list, state, workers: int | None = None) -> Iterator:
+    """fn(span) for each span, in order. `state` (read by fn through `shared()`) is inherited by
+    forked workers, never pickled: only the spans and fn's results cross between processes. The
+    first span runs here first, so that the workers inherit the rules it compiled. Workers die with
+    this process (`_die_with_parent`). One process when workers is 1, or without os.fork."""
+    workers = workers or os.cpu_count() or 1
     if not spans:
         return
     global _shared
-    _shared = (kb, offices, use_pledges, render)
+    _shared = state
     try:
         if workers == 1 or len(spans) == 1 or not hasattr(os, "fork"):
             for span in spans:
-                yield _render_span(span)
+                yield fn(span)
             return
         import multiprocessing as mp
 
-        # inherited by the forked workers: nothing big is pickled
-        yield _render_span(spans[0])  # here first, so that the workers inherit its compiled rules
+        yield fn(spans[0])
         gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
         with mp.get_context("fork").Pool(min(workers, len(spans) - 1), initializer=_die_with_parent,
                                          initargs=(os.getpid(),)) as pool:
-            yield from pool.imap(_render_span, spans[1:])
+            yield from pool.imap(fn, spans[1:])
     finally:
         gc.unfreeze()
         _shared = None
+
+
+def shared():
+    """The `state` of the fork_map running now (in its workers: as it was when they were forked)."""
+    return _shared
 
 
 def summary(ev: Evaluation) -> tuple:
@@ -226,8 +246,4 @@ def _die_with_parent(parent: int) -> None:
 
 def _render_span(span: tuple[int, int]) -> list:
     kb, offices, use_pledges, render = _shared
-    part = offices[span[0]:span[1]]
-    if isinstance(use_pledges, tuple):
-        per_mode = [[render(ev) for ev in evaluate_many(kb, part, mode)] for mode in use_pledges]
-        return list(zip(*per_mode))
-    return [render(ev) for ev in evaluate_many(kb, part, use_pledges)]
+    return evaluate_modes(kb, offices[span[0]:span[1]], use_pledges, render)

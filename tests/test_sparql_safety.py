@@ -4,7 +4,6 @@ every attack is refused with one line naming the reason, through `carekb sparql 
 
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time

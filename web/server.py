@@ -18,7 +18,7 @@ from carekb.app import api
 from carekb.app.sparql import dataset, oxigraph_store
 from carekb.web.app import Settings, create_app
 from carekb.web.hosts import base_url, is_loopback
-from carekb.web.protocol import TimedH11Protocol
+from carekb.web.protocol import FASTEST
 from carekb.web.query_pool import QueryPool
 
 KEEP_ALIVE_S = 5
@@ -72,7 +72,7 @@ def build(opts: ServeOptions):
 def uvicorn_server(app, opts: ServeOptions):
     import uvicorn
 
-    config = uvicorn.Config(app, host=opts.host, port=opts.port, http=TimedH11Protocol, ws="none", lifespan="off",
+    config = uvicorn.Config(app, host=opts.host, port=opts.port, http=FASTEST, ws="none", lifespan="off",
                             log_level="warning", access_log=False, timeout_keep_alive=KEEP_ALIVE_S,
                             limit_concurrency=opts.max_connections, timeout_graceful_shutdown=GRACEFUL_S,
                             h11_max_incomplete_event_size=64 * 1024, server_header=False)

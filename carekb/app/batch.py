@@ -29,7 +29,7 @@ from carekb.model.types import KB
 from carekb.inputs.profile import bind, check
 from carekb.inputs.tabular import MAX_CELL_CHARS, Sheet, open_table
 from carekb.solver.gap import evaluate
-from carekb.solver.vectorized import reports
+from carekb.solver.vectorized import evaluate_modes, fork_map, shared
 from carekb.app.batch_columns import (OFFICE_COLUMNS, STAFF_SHEETS, Column, Roster, header_map, ident, row_profile,
                                       staff_by_office, _empty)
 from carekb.app.batch_sheets import Summary, brief, tier_order
@@ -117,20 +117,89 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
             raise CarekbError(f"unknown pledge mode '{m}' (counted, ignored)", "modes")
     stats = stats if stats is not None else Batch()
     stats.modes = tuple(modes)
-    roster, sheet, cols = offices.roster, offices.sheet, offices.cols
+    job = _Job(offices.sheet.source, offices.cols, offices.roster, as_of, tuple(m == "counted" for m in modes), json,
+               alternatives, lang)
     known_ids: set[str] = set()
-    pending: list = []        # (row number, id, name, office or RowError)
-    for n, cells in sheet.rows:
+    raw: list = []
+    id_col = next((i for i, c in offices.cols.items() if c.key == "office.id"), None)
+    for n, cells in offices.sheet.rows:
         stats.rows += 1
-        pending.append(_check_row(kb, sheet.source, n, cells, cols, roster, as_of, known_ids))
-        if len(pending) >= chunk:
-            yield from _evaluate_chunk(kb, pending, modes, json, alternatives, workers, tick, stats, lang)
-            pending = []
-    yield from _evaluate_chunk(kb, pending, modes, json, alternatives, workers, tick, stats, lang)
-    for oid in sorted(set(roster) - known_ids):
+        raw.append((n, cells))
+        if id_col is not None and not _empty(cells[id_col]):
+            known_ids.add(ident(cells[id_col]))
+        if len(raw) >= chunk:
+            yield from _chunk(kb, raw, job, workers, tick, stats)
+            raw = []
+    yield from _chunk(kb, raw, job, workers, tick, stats)
+    roster = offices.roster
+    for oid in sorted(set(roster) - known_ids - {""}):
         e = RowError(roster.source, roster.first_row[oid], oid, "staff rows name an office id that is not in the offices table")
         stats.errors.append(e)
         yield e
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every row of a run is checked and evaluated with (inherited by the forked workers)."""
+    source: str
+    cols: dict
+    roster: Roster
+    as_of: dt.date | None
+    flags: tuple[bool, ...]       # pledge modes: counted → True
+    json: bool
+    alternatives: bool
+    lang: str
+
+
+def _chunk(kb: KB, raw: list, job: _Job, workers, tick, stats: Batch):
+    """Check, bind and evaluate a chunk of rows, span by span on the workers, and yield in file order."""
+    span = _span(len(raw))
+    parts = fork_map(_check_and_evaluate, [(i, min(i + span, len(raw))) for i in range(0, len(raw), span)],
+                     (kb, raw, job), workers)
+    while True:
+        started = time.perf_counter()
+        try:
+            part, evaluated = next(parts)
+        except StopIteration:
+            break
+        finally:
+            stats.evaluate_seconds += time.perf_counter() - started
+        stats.evaluated += evaluated
+        for item in part:
+            if isinstance(item, RowError):
+                stats.errors.append(item)
+            yield item
+    if tick and raw:
+        tick(len(raw))
+
+
+def _check_and_evaluate(span: tuple[int, int]) -> tuple[list, int]:
+    """(each row's OfficeResult or RowError, number of distinct office facts evaluated), in a worker."""
+    kb, raw, job = shared()
+    checked = [_check_row(kb, job.source, n, cells, job.cols, job.roster, job.as_of) for n, cells in raw[span[0]:span[1]]]
+    distinct: dict = {}
+    offices = []
+    for _, _, _, office in checked:
+        if not isinstance(office, RowError):
+            k = _fact_key(office)
+            if k not in distinct:
+                distinct[k] = len(offices)
+                offices.append(office)
+    briefs = evaluate_modes(kb, offices, job.flags, brief) if job.flags else [()] * len(offices)
+    datas = _json(kb, offices, job.flags[0] if job.flags else True, job.alternatives, job.lang) if job.json else None
+    out = []
+    for n, oid, name, office in checked:
+        if isinstance(office, RowError):
+            out.append(office)
+            continue
+        k = distinct[_fact_key(office)]
+        data = None
+        if datas is not None:  # shared between rows with the same facts: re-stamp this row's identity on a copy
+            data = dict(datas[k], office=office.id or office.name or None, office_name=office.name or None,
+                        warnings=list(datas[k]["warnings"]))
+        out.append(OfficeResult(n, oid, name, office.service, kb.for_service(office.service).period_at(office.as_of).id,
+                                office.as_of, briefs[k], data))
+    return out, len(offices)
 
 
 def collect(kb: KB, offices: Offices, **options) -> Batch:
@@ -162,10 +231,9 @@ def summary_table(kb: KB, batch: Batch, lang: str = "ja") -> tuple[list[str], li
     return summary.headers, [summary.row(r) for r in batch.items]
 
 
-def _check_row(kb: KB, source: str, n: int, cells: list, cols: dict[int, Column], roster: Roster, as_of, known_ids):
+def _check_row(kb: KB, source: str, n: int, cells: list, cols: dict[int, Column], roster: Roster, as_of):
     values = {cols[i].key: v for i, v in enumerate(cells) if i in cols}
     oid = "" if _empty(values.get("office.id")) else ident(values["office.id"])
-    known_ids.add(oid)
     name = "" if _empty(values.get("office.name")) else ident(values["office.name"])
     prefix = f"{source}: row {n}" + (f" (id {oid})" if oid else "")
     try:
@@ -184,39 +252,14 @@ def _check_row(kb: KB, source: str, n: int, cells: list, cols: dict[int, Column]
         return n, oid, name, RowError(source, n, oid, _row_message(e, prefix))
 
 
-def _evaluate_chunk(kb: KB, pending: list, modes, json: bool, alternatives: bool, workers, tick, stats: Batch, lang: str):
-    distinct: dict = {}
-    offices = []
-    for _, _, _, office in pending:
-        if not isinstance(office, RowError):
-            k = _fact_key(office)
-            if k not in distinct:
-                distinct[k] = len(offices)
-                offices.append(office)
-    stats.evaluated += len(offices)
-    flags = tuple(m == "counted" for m in modes)
-    started = time.perf_counter()
-    briefs = [r for part in reports(kb, offices, flags, workers, chunk=max(500, len(offices) // 8 + 1), shape=brief)
-              for r in part] if modes else [()] * len(offices)
-    datas = _json(kb, offices, flags[0] if flags else True, alternatives, workers, lang) if json else None
-    stats.evaluate_seconds += time.perf_counter() - started
-    for n, oid, name, office in pending:
-        if isinstance(office, RowError):
-            stats.errors.append(office)
-            yield office
-            continue
-        k = distinct[_fact_key(office)]
-        data = None
-        if datas is not None:  # shared between rows with the same facts: re-stamp this row's identity on a copy
-            data = dict(datas[k], office=office.id or office.name or None, office_name=office.name or None,
-                        warnings=list(datas[k]["warnings"]))
-        yield OfficeResult(n, oid, name, office.service, kb.for_service(office.service).period_at(office.as_of).id,
-                           office.as_of, briefs[k], data)
-    if tick and pending:
-        tick(len(pending))
+def _span(n: int) -> int:
+    """Rows a worker checks and evaluates at once: large spans share numpy calls among more offices
+    (1.9 → 1.5 ms an office from 3,000 to 12,000) but hold their Evaluations until rendered; the
+    first span is the parent's, whose compiled rules the workers then inherit."""
+    return max(500, min(6_000, n // 5 + 1))
 
 
-def _json(kb: KB, offices: list, use_pledges: bool, alternatives: bool, workers, lang: str) -> list[dict]:
+def _json(kb: KB, offices: list, use_pledges: bool, alternatives: bool, lang: str) -> list[dict]:
     """`carekb gap --format json` of each office, in order."""
     if alternatives:  # alternatives need the one-office path (the equal-effort swaps)
         out = []
@@ -225,7 +268,7 @@ def _json(kb: KB, offices: list, use_pledges: bool, alternatives: bool, workers,
             ev = evaluate(okb, o, okb.period_at(o.as_of), use_pledges, alternatives=True)
             out.append(_as_json(kb, lang, ev, alternatives=True))
     else:
-        out = [d for part in reports(kb, offices, use_pledges, workers, shape=partial(_as_json, kb, lang)) for d in part]
+        out = evaluate_modes(kb, offices, use_pledges, partial(_as_json, kb, lang))
     for r in out:
         r["engine"] = "dnf"  # as `carekb gap --format json` reports it
     return out

@@ -215,28 +215,55 @@ def name_key(s: str) -> str:
     return re.sub(r"[\s()（）「」・･_\-]", "", _nfkc(str(s)).lower())
 
 
-def pick(value: str, forms: dict[str, list[str]], what: str, source=None, where=None,
+class Names:
+    """The spellings of a set of named things, compared by `name_key` once (not on every lookup)."""
+
+    def __init__(self, forms: dict[str, list[str]]):
+        self.ids = list(forms)
+        self.id_set = set(self.ids)
+        self.keys = [(name_key(f), i) for i, fs in forms.items() for f in fs]
+        self.exact: dict[str, set[str]] = {}
+        for k, i in self.keys:
+            self.exact.setdefault(k, set()).add(i)
+
+
+_names_cache: dict[tuple, Names] = {}
+
+
+def names_of(kb, kind: str, build) -> Names:
+    """The Names of one kind (requirements, services, ...) of a KB, built once per KB."""
+    key = (id(kb), getattr(kb, "version", ""), kind)
+    if key not in _names_cache:
+        if len(_names_cache) > 64:
+            _names_cache.clear()
+        _names_cache[key] = Names(build())
+    return _names_cache[key]
+
+
+def pick(value: str, forms, what: str, source=None, where=None,
          display=None, allow_prefix: bool = True) -> str:
     """The one id whose forms (labels, short forms) match `value`; an error listing the candidates
-    when several match, or naming what is known when none does. `display(id)` shows a candidate."""
+    when several match, or naming what is known when none does. `forms`: {id: [spellings]} or Names;
+    `display(id)` shows a candidate."""
+    names = forms if isinstance(forms, Names) else Names(forms)
     display = display or (lambda i: i)
-    if value in forms:
+    if value in names.id_set:
         return value
     key = name_key(value)
     if not key:
         raise _err("norm.unknown_name", source, where, what=what, got=_show(value), known="")
-    exact = sorted({i for i, fs in forms.items() if any(name_key(f) == key for f in fs)})
+    exact = sorted(names.exact.get(key, ()))
     if len(exact) == 1:
         return exact[0]
     found = exact
     if not found and allow_prefix and len(key) >= 2:
-        found = sorted({i for i, fs in forms.items() if any(name_key(f).startswith(key) for f in fs)})
+        found = sorted({i for k, i in names.keys if k.startswith(key)})
         if len(found) == 1:
             return found[0]
     if len(found) > 1:
         raise _err("norm.ambiguous", source, where, what=what, got=_show(value),
                    candidates="、".join(display(i) for i in found))
-    known = "、".join(list(forms)[:12]) + ("…" if len(forms) > 12 else "")
+    known = "、".join(names.ids[:12]) + ("…" if len(names.ids) > 12 else "")
     raise _err("norm.unknown_name", source, where, what=what, got=_show(value), known=known)
 
 
@@ -261,7 +288,7 @@ def requirement_forms(kb, atoms_only: bool = False) -> dict[str, list[str]]:
 
 def requirement(kb, value, source=None, where=None, atoms_only: bool = False) -> str:
     """A requirement id from its id, Japanese or English label or a short form (見える化要件, 見える化)."""
-    forms = requirement_forms(kb, atoms_only)
+    forms = names_of(kb, f"requirements{atoms_only}", lambda: requirement_forms(kb, atoms_only))
     return pick(text(value, source, where).strip(), forms, t("norm.what_requirement"), source, where,
                 display=lambda i: f"{i}（{kb.requirements[i].label_ja}）", allow_prefix=True)
 
@@ -271,7 +298,8 @@ def service(kb, value, source=None, where=None) -> str:
     forms = {s.id: [s.id, s.label_ja, s.label_en, *s.alt_labels] for s in kb.services.values()}
     s = text(value, source, where).strip()
     try:
-        return pick(s, forms, t("norm.what_service"), source, where, display=lambda i: kb.services[i].label_ja)
+        return pick(s, names_of(kb, "services", lambda: forms), t("norm.what_service"), source, where,
+                    display=lambda i: kb.services[i].label_ja)
     except CarekbError:
         key = name_key(s)
         inside = sorted(i for i, fs in forms.items() if len(key) >= 2 and any(key in name_key(f) for f in fs[1:]))

@@ -202,7 +202,8 @@ class ParquetOut:
             ("yen_per_month_gain", pa.int64()), ("uses_pledge", pa.bool_()), ("missing", pa.list_(pa.string())),
             ("warnings", pa.list_(pa.string()))])
         self.writer = pq.ParquetWriter(str(outputs.path(out.name)), self.schema, compression="zstd")
-        self.cols = {f.name: [] for f in self.schema}
+        self.names = [f.name for f in self.schema]
+        self.cols = {k: [] for k in self.names}
         self.n = 0
         self.rows = {"summary": 0, "errors": 0, "parquet": 0}
         self._tiers: dict = {}
@@ -223,18 +224,17 @@ class ParquetOut:
             by_tier = {t[0]: t for t in targets}
             for tid, trate in tiers:
                 t = by_tier.get(tid)
-                if t is None:
-                    state, count, gain, uses, missing = ("attained" if tid in attainable else "below"), 0 if tid in attainable else None, None, False, []
+                if t is None:   # not a target: attained, or below the highest attained
+                    got = tid in attainable
+                    state, count, gain, uses, missing = ("attained" if got else "below"), (0 if got else None), None, False, []
                 elif not t[2]:
                     state, count, gain, uses, missing = "unreachable", None, None, False, []
                 else:
                     state, count, gain, uses, missing = "target", t[3], t[4], t[5], list(t[6])
-                for k, v in (("row", item.row), ("office_id", item.office_id or None), ("office_name", item.office_name or None),
-                             ("service", item.service), ("period", item.period), ("as_of", item.as_of), ("pledges", mode),
-                             ("highest", highest), ("highest_rate_pct", rate), ("yen_per_month", yen), ("tier", tid),
-                             ("tier_rate_pct", float(trate.pct) if trate is not None else None), ("state", state),
-                             ("missing_count", count), ("yen_per_month_gain", gain), ("uses_pledge", uses),
-                             ("missing", missing), ("warnings", list(warnings))):
+                values = (item.row, item.office_id or None, item.office_name or None, item.service, item.period, item.as_of,
+                          mode, highest, rate, yen, tid, float(trate.pct) if trate is not None else None, state, count,
+                          gain, uses, missing, list(warnings))
+                for k, v in zip(self.names, values):
                     c[k].append(v)
                 self.n += 1
         if self.n >= self.BATCH:
