@@ -1,12 +1,16 @@
 """carekb: a knowledge base of Japanese care/welfare addition rules with an exact gap solver.
 
-Where an import lives: `carekb.X` is `carekb/X.py` (this folder: model, KB loading, application
-API, presentation), except for the repository's top-level folders, which are subpackages under
-their own names: `carekb.solver` is `solver/`, `carekb.cli` is `cli/`, `carekb.kb` is `kb/`
-(Turtle facts), `carekb.ontology` is `ontology/`, `carekb.queries` is `queries/`.  Installed,
-setuptools copies those folders into this package; in a source checkout they sit beside it, so
-the checkout's top level is added to this package's search path below.  docs/architecture.md
-describes the layers.
+    import carekb
+    r = carekb.gap(carekb.load_profile("examples/r7-after-school-day.yaml"))
+    r.highest, r.targets[0].missing, r.to_dict()    # to_dict() == `carekb gap … --format json`
+
+The functions below are the public API (carekb/app/api.py).  Where an import lives: `carekb.X.Y` is
+`carekb/X/Y.py`, except for the repository's top-level folders, which are subpackages under their own
+names: `carekb.solver` is `solver/`, `carekb.cli` is `cli/`, `carekb.web` is `web/`, `carekb.kb` is
+`kb/` (Turtle facts), `carekb.ontology` is `ontology/`, `carekb.queries` is `queries/`.  Installed,
+setuptools copies those folders into this package; in a source checkout they sit beside it, so the
+checkout's top level is added to this package's search path below.  docs/architecture.md describes
+the layers.
 """
 
 from pathlib import Path as _Path

@@ -9,6 +9,7 @@ import click
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile import bind, load_office
 from carekb.inputs.shapes import kb_report_text, validate_kb, validate_office
+from carekb.solver.gap import ENGINES
 from carekb.app import api
 from carekb.app.report import short_tier
 from carekb.app.readings import differs_line
@@ -79,7 +80,7 @@ def warnings_text(data: dict, lang: str) -> str:
 @AS_OF_OPTION
 @click.option("--target", "target", metavar="TIER", help="Only this tier (e.g. II, I-ro, V3).")
 @NO_PLEDGE_OPTION
-@click.option("--engine", type=click.Choice(["dnf", "csp"]), default="dnf", show_default=True,
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="dnf", show_default=True,
               help="dnf: compiled rules, instant; csp: the python-constraint model (exact, slow on large gaps).")
 @FORMAT_OPTION
 @LANG_OPTION

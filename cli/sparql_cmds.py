@@ -168,8 +168,8 @@ def export(fmt, profiles, as_of, output):
 @AS_OF_OPTION
 @click.option("--timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
               help="Seconds a SPARQL query may run; past it the query is stopped and the client gets HTTP 503.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Query worker processes (each holds the graph; queries beyond them wait).")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Query worker processes, about 65 MB each (more than the cores lets a light query run beside a heavy one).")
 @click.option("--max-rows", type=click.IntRange(1, 10_000_000), default=100_000, show_default=True,
               help="Rows (triples) an answer may have; a longer one is cut and says so (X-Carekb-Truncated).")
 @click.option("--max-bytes", type=click.IntRange(1_000, 2_000_000_000), default=64_000_000, show_default=True,

@@ -78,7 +78,7 @@ def test_a_profile_is_a_path_a_dict_or_text(kb):
     assert carekb.gap(from_dict, kb=kb).to_dict() == carekb.gap(from_path, kb=kb).to_dict()
     with pytest.raises(CarekbError) as e:
         carekb.load_profile("office: {service: nope}\n", kb=kb)
-    assert "<text>.yaml" in str(e.value) and "unknown service" in str(e.value)
+    assert "<text>.yaml: office.service" in str(e.value) and "nope" in str(e.value)
     with pytest.raises(CarekbError, match="file not found"):
         carekb.load_profile("no-such-profile.yaml", kb=kb)
 

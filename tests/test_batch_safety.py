@@ -32,7 +32,12 @@ from carekb.render.batch_out import writer_for
 from carekb.render.publish import OutputSet
 from carekb.render.xlsx_writer import EXCEL_MAX_ROWS, SheetSeries, XlsxWriter
 
+from carekb.solver.vectorized import reports
+
 from conftest import EXAMPLES, ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+from offices import generate  # noqa: E402
 
 OFFICES = EXAMPLES / "batch" / "offices.csv"
 HEADER = "事業所番号,事業所名,サービス,地域区分,月の総単位数,判定日,満たしている要件"
@@ -303,10 +308,6 @@ def test_one_publisher_at_a_time(tmp_path):
 
 
 def test_without_fork_the_work_stays_in_this_process(kb, monkeypatch):
-    sys.path.insert(0, str(ROOT / "bench"))
-    from offices import generate
-    from carekb.solver.vectorized import reports
-
     offices = generate(kb, 60, seed=3)
     want = [s for part in reports(kb, offices, workers=1, chunk=20) for s in part]
     monkeypatch.delattr(os, "fork")
@@ -392,3 +393,24 @@ def test_parquet_one_row_per_office_tier_and_pledge_mode(tmp_path):
     ii = next(r for r in mine if r["tier"] == "II" and r["pledges"] == "counted")
     assert ii["state"] == "target" and ii["missing"] == ["cp4", "visibility", "pledge.workplace"] and ii["yen_per_month_gain"] == 18_648
     assert len({r["row"] for r in rows}) == 8
+
+
+def test_each_scheme_and_period_has_its_own_summary_sheet(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ["0112345678,札幌ホーム,特養,5級地,900000,令和8年7月1日,",
+                                          GOOD.format(id="0212345678", n=2)])
+    out = tmp_path / "r.xlsx"
+    assert run(src, "--out", out, "--workers", "1").exit_code == 0
+    names = load_workbook(out, read_only=True).sheetnames
+    assert "集計 介護保険サービス R8" in names and "集計 R7" in names   # 介護 R8 and 障害 R7 tiers differ
+    assert table_rows(out, "集計 介護保険サービス R8")[1][1] == "0112345678"
+
+
+def test_a_row_with_several_problems_is_one_error_line(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,service,as_of,met,employees\n1,employment-b,2025-12-01,cp9.9,-5\n", encoding="utf-8")
+    r = run(src, "--out", tmp_path / "r.csv", "--workers", "1")
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{src}: row 2 (id 1): office.employees: ") and " / met: " in lines[0]
+    errors = list(csv.reader(io.StringIO((tmp_path / "r-errors.csv").read_bytes().decode("utf-8-sig"))))
+    assert len(errors) == 2 and "\n" not in errors[1][3]

@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 from carekb.solver import workplace as wp
 from carekb.solver.rules import absorb
 from carekb.solver.gap import evaluate
+from carekb.app.batch_sheets import brief
 from carekb.app.report import to_dict
 from carekb.solver.vectorized import evaluate_many, reports
 
@@ -89,3 +90,22 @@ def test_absorb_of_many_terms_takes_the_array_path_and_agrees():
                  for _ in range(rng.randint(60, 700))]
         assert len(set(terms)) >= 48
         assert absorb(terms) == _absorb_by_sets(terms)
+
+
+def test_the_batch_brief_says_what_the_json_contract_says(kb):
+    """batch_sheets.brief (what workers send back) against report.to_dict (the gap JSON) on generated offices."""
+    for o in generate(kb, 300, seed=21):
+        okb = kb.for_service(o.service)
+        for pledges in (True, False):
+            ev = evaluate(okb, o, okb.period_at(o.as_of), pledges)
+            d = to_dict(ev, alternatives=False)
+            highest, rate, yen, warnings, attainable, targets = brief(ev)
+            assert (highest, rate, yen, list(warnings), list(attainable)) == \
+                   (d["highest"], d["rate_pct"], d["yen_per_month"], d["warnings"], d["attainable"]), o.id
+            assert [(t[0], t[1], t[2]) for t in targets] == [(t["tier"], t["rate_pct"], t["reachable"]) for t in d["targets"]]
+            for t, dt_ in zip(targets, d["targets"]):
+                if dt_["reachable"]:
+                    assert (t[3], t[4], t[5], list(t[6])) == (dt_["missing_count"], dt_["yen_per_month_gain"],
+                                                              dt_["uses_pledge"], dt_["missing"])
+                else:
+                    assert t[7] == dt_["reason"]

@@ -131,3 +131,14 @@ def test_the_loader_refuses_two_defaults(tmp_path):
                        "<https://w3id.org/carekb/shogai/reading/C1-B> ck:isDefault true .\n", encoding="utf-8")
     with pytest.raises(CarekbError, match="exactly one default reading"):
         load_kb(overlays=[overlay], use_cache=False)
+
+
+def test_compiling_readings_leaves_the_graph_as_it_was():
+    from carekb.graph.kbload import _Reader, build, kb_files, parse_graph
+    from carekb.graph.readings import attach_readings
+
+    g = parse_graph(kb_files())
+    before = set(g)
+    kb = build(g, "test")
+    attach_readings(_Reader(g), kb, build)
+    assert set(g) == before and kb.readings["C1-B"].swaps

@@ -137,7 +137,8 @@ def test_library_answers(ox, ds):
     weak = {r["confidence"]["value"] for r in q("low-confidence", below="S")}
     assert weak and weak <= {"I", "U"}
     offices = q("offices-by-tier")
-    assert offices[0]["highest"]["value"] == "III" and len(offices) == len(ds.evaluations)
+    rates = [float(o["ratePct"]["value"]) for o in offices if "ratePct" in o]
+    assert rates == sorted(rates, reverse=True) and len(offices) == len(ds.evaluations)
     top = q("yen-left-on-table")[0]
     assert int(top["maxGainPerMonth"]["value"]) > 0
     common = q("common-missing-actions")
@@ -200,7 +201,8 @@ def test_cli_bad_input_exit_2(tmp_path):
     f.write_text("# param: t string IV -- a tier\nPREFIX ck: <https://w3id.org/carekb/vocab#>\n"
                  "SELECT ?tier WHERE { ?tier ck:tierId $t }\n")
     r = run("sparql", f, "-p", "t=II-ro", "--format", "csv")
-    assert r.exit_code == 0 and r.output.splitlines() == ["tier", "https://w3id.org/carekb/shogai/R8/II-ro"]
+    assert r.exit_code == 0 and sorted(r.output.splitlines()) == [  # both schemes have a tier II-ro
+        "https://w3id.org/carekb/kaigo/R8/II-ro", "https://w3id.org/carekb/shogai/R8/II-ro", "tier"]
 
 
 @pytest.mark.parametrize("fmt,parser", [("ttl", "turtle"), ("nt", "nt"), ("nq", "nquads"), ("jsonld", "json-ld")])

@@ -387,3 +387,36 @@ def test_slow_headers_are_cut_off():
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_dead_worker_is_replaced_and_the_pool_goes_on():
+    """A worker that dies (a query the engine cannot survive) costs that query a 500, not the server."""
+    import asyncio
+
+    import pyoxigraph as ox
+
+    from carekb.web.query_pool import QueryPool
+
+    st = ox.Store()
+    st.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
+    pool = QueryPool(st.dump(format=ox.RdfFormat.N_QUADS), workers=1, timeout=30)
+    pool.start()
+
+    async def scenario():
+        first = await pool.run("ASK { ?s ?p ?o }", None)
+        pool._workers[0].proc.kill()  # as a crash in native code would end it
+        pool._workers[0].proc.join(5)
+        crashed = await pool.run("ASK { ?s ?p ?o }", None, fresh=True)
+        again = await pool.run("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "text/csv")
+        kept = await pool.run("ASK { ?s ?p ?o }", None)  # the graph never changes: a repeated query is kept
+        assert kept is first and pool.answers.hits == 1
+        return first, crashed, again
+
+    try:
+        first, crashed, again = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert first.status == 200 and b"true" in first.body
+    assert crashed.status == 500 and b"server goes on" in crashed.body
+    assert again.status == 200 and again.body.decode().splitlines() == ["s,p,o", "urn:a,urn:b,urn:c"]
+    assert pool.replaced == 1

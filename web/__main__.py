@@ -19,7 +19,7 @@ def options(argv: list[str]) -> ServeOptions:
     ap.add_argument("--with", dest="profiles", action="append", default=[])
     ap.add_argument("--as-of", dest="as_of")
     ap.add_argument("--timeout", type=float, default=30)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--max-rows", type=int, default=100_000)
     ap.add_argument("--max-bytes", type=int, default=64_000_000)
     a = ap.parse_args(argv)

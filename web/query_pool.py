@@ -27,6 +27,7 @@ import anyio
 from carekb.model.errors import CarekbError
 from carekb.graph.sparql_safety import check_query, drop_network
 from carekb.app.sparql import parser_message
+from carekb.web.answer_cache import AnswerCache
 from carekb.web.sparql_results import negotiate, write
 
 
@@ -178,6 +179,7 @@ class QueryPool:
         self._waiting = 0
         self._lock = threading.Lock()
         self.replaced = 0
+        self.answers = AnswerCache()
 
     def start(self) -> None:
         """Spawn the workers (blocking: each loads the graph) before the server accepts requests."""
@@ -204,15 +206,26 @@ class QueryPool:
         """Whether every worker left the network (Linux namespaces)."""
         return bool(self._workers) and all(w.offline for w in self._workers)
 
-    def _queue(self) -> asyncio.Queue:
+    def _queue(self) -> asyncio.LifoQueue:
         if self._idle is None:  # created on the server's event loop
             self._loop = asyncio.get_running_loop()
-            self._idle = asyncio.Queue()
+            self._idle = asyncio.LifoQueue()  # the worker used last is the one most likely still on a core
             for w in list(self._workers):
                 self._idle.put_nowait(w)
         return self._idle
 
-    async def run(self, text: str, accept: str | None) -> Answer:
+    async def run(self, text: str, accept: str | None, fresh: bool = False) -> Answer:
+        """The answer to a query; `fresh` skips the answer cache (the query runs in a worker)."""
+        key = self.answers.key(text, accept)
+        if not fresh:
+            kept = self.answers.get(key)
+            if kept is not None:
+                return kept
+        answer = await self._evaluate(text, accept)
+        self.answers.put(key, answer)
+        return answer
+
+    async def _evaluate(self, text: str, accept: str | None) -> Answer:
         idle = self._queue()
         try:
             worker = idle.get_nowait()

@@ -32,7 +32,7 @@ class ServeOptions:
     profiles: tuple = ()
     as_of: object = None
     timeout: float = 30
-    workers: int = 2
+    workers: int = 4
     max_rows: int = 100_000
     max_bytes: int = 64_000_000
     max_connections: int = 100

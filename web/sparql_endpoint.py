@@ -25,7 +25,9 @@ QUERY_DOC = {
                    + ", ".join(sorted(set(RESULT_TYPES) | {"application/n-triples", "text/turtle"}))
                    + ". Without a query, GET answers the SPARQL Service Description (Turtle). Updates and SERVICE "
                      "are refused (403); a query past the time-out ends with 503, never a cut 200. A capped answer "
-                     "carries X-Carekb-Truncated (rows or bytes) and says so in its body.",
+                     "carries X-Carekb-Truncated (rows or bytes) and says so in its body. The graph never "
+                     "changes while the server runs, so repeated queries are answered from a cache; send "
+                     "Cache-Control: no-cache for a fresh evaluation.",
 }
 
 
@@ -84,7 +86,8 @@ async def _run(request: Request, params: dict) -> Response:
         if params.get(name):
             return _plain(400, f"{name}: not supported: the dataset is the KB's default graph (leave out {name})")
     pool = request.app.state.pool
-    answer: Answer = await pool.run(queries[0], request.headers.get("accept"))
+    fresh = "no-cache" in (request.headers.get("cache-control") or "").lower()
+    answer: Answer = await pool.run(queries[0], request.headers.get("accept"), fresh)
     headers = {"Cache-Control": "no-store"}
     if answer.status == 200:
         headers["X-Carekb-Rows"] = str(answer.rows)

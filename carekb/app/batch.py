@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from carekb.model.dates import parse_date
-from carekb.model.errors import CarekbError
+from carekb.model.errors import CarekbError, CarekbErrors
 from carekb.model.types import KB
 from carekb.inputs.profile import bind, check
 from carekb.inputs.tabular import MAX_CELL_CHARS, Sheet, open_table
@@ -280,7 +280,12 @@ def _as_json(kb: KB, lang: str, ev, alternatives: bool = False) -> dict:
 
 
 def _row_message(e: CarekbError, prefix: str) -> str:
-    """The error without the 'FILE: row N (id X)' prefix that RowError adds back."""
+    """The error without the 'FILE: row N (id X)' prefix that RowError adds back; every problem of
+    the row on one line, separated by ' / '."""
+    if isinstance(e, CarekbErrors):
+        shown = [_row_message(CarekbError(p.message, p.source, p.where), prefix) for p in e.problems[:CarekbErrors.SHOWN]]
+        more = len(e.problems) - len(shown)
+        return " / ".join(shown + ([f"… +{more}"] if more > 0 else []))
     text = str(e)
     return text[len(prefix) + 2:] if text.startswith(prefix + ": ") else text
 

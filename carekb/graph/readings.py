@@ -10,12 +10,14 @@ any scheme or year is written in Python.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Contest, Reading
 
 TABLES = ("tiers", "rules", "pledges", "derived", "requirements", "exceptions")
+VARIANTS = "_reading_variants"   # attribute of a loaded KB: its variants by reading ids (never pickled: set after load)
 
 
 def attach_readings(r, base: KB, build) -> None:
@@ -64,7 +66,8 @@ def _reading(r, x, contest, build, base: KB):
                       r.text(x, ck.defaultReason, "en") if default else "", r.cited(x))
     if default:
         return reading, []
-    variant_kb = build(reading_graph(r, x), base.version)
+    with reading_applied(r, x) as g:
+        variant_kb = build(g, base.version)
     variants = variant_kb.schemes or {variant_kb.scheme: variant_kb}
     out = []
     for sid, kb in (base.schemes or {base.scheme: base}).items():
@@ -76,36 +79,58 @@ def _reading(r, x, contest, build, base: KB):
     return reading, out
 
 
-def reading_graph(r, x):
-    """A copy of the graph with reading x's variants in force."""
-    import rdflib
-
+@contextlib.contextmanager
+def reading_applied(r, x):
+    """The graph `r.g` with reading x's variants in force, restored on exit (a copy of the whole
+    graph would cost more than compiling it)."""
     g, ck, RDF = r.g, r.ck, r.RDF
-    out = rdflib.Graph()
-    out += g
-    renamed = {}
-    for v in g.objects(x, ck.selects):
-        if (v, RDF.type, ck.RuleVariant) not in g:
-            continue  # a KB node: it holds already
-        target = g.value(v, ck.variantOf)
-        if target is None:
-            kind = g.value(v, ck.variantType)
-            if kind is None:
-                raise CarekbError("a ck:RuleVariant needs ck:variantOf or ck:variantType", "kb", r.where(v))
-            out.add((v, RDF.type, kind))
-            continue
-        stated = {p for p in g.predicates(v) if p not in (RDF.type, ck.variantOf, ck.variantType)}
-        for p in stated:
-            out.remove((target, p, None))
-        for p, o in g.predicate_objects(v):
-            if p in stated:
-                out.add((target, p, o))
-        renamed[v] = target
-    for v, target in renamed.items():  # other variants name the node they stand for
-        for s, p in list(out.subject_predicates(v)):
-            out.remove((s, p, v))
-            out.add((s, p, target))
-    return out
+    removed, added = set(), set()
+
+    def remove(pattern):
+        for t in list(g.triples(pattern)):
+            if t in added:
+                added.discard(t)
+            else:
+                removed.add(t)
+            g.remove(t)
+
+    def add(t):
+        if t not in g:
+            if t in removed:
+                removed.discard(t)
+            else:
+                added.add(t)
+            g.add(t)
+
+    try:
+        renamed = {}
+        for v in list(g.objects(x, ck.selects)):
+            if (v, RDF.type, ck.RuleVariant) not in g:
+                continue  # a KB node: it holds already
+            target = g.value(v, ck.variantOf)
+            if target is None:
+                kind = g.value(v, ck.variantType)
+                if kind is None:
+                    raise CarekbError("a ck:RuleVariant needs ck:variantOf or ck:variantType", "kb", r.where(v))
+                add((v, RDF.type, kind))
+                continue
+            stated = {p for p in g.predicates(v) if p not in (RDF.type, ck.variantOf, ck.variantType)}
+            values = [(p, o) for p, o in g.predicate_objects(v) if p in stated]
+            for p in stated:
+                remove((target, p, None))
+            for p, o in values:
+                add((target, p, o))
+            renamed[v] = target
+        for v, target in renamed.items():  # other variants name the node they stand for
+            for s, p in list(g.subject_predicates(v)):
+                remove((s, p, v))
+                add((s, p, target))
+        yield g
+    finally:
+        for t in added:
+            g.remove(t)
+        for t in removed:
+            g.add(t)
 
 
 def diff(base: KB, variant: KB) -> tuple:
@@ -145,6 +170,15 @@ def under_readings(kb: KB, ids) -> KB:
     chosen = [kb.readings[i] for i in ids if not kb.readings[i].default]
     if not chosen:
         return kb
+    # One object per combination: the solver keeps its compiled rules on the KB object (solver/state.py).
+    variants = kb.__dict__.setdefault(VARIANTS, {})
+    key = tuple(sorted(x.id for x in chosen))
+    if key not in variants:
+        variants[key] = _swapped(kb, chosen)
+    return variants[key]
+
+
+def _swapped(kb: KB, chosen: list[Reading]) -> KB:
     tiers = {p: dict(ts) for p, ts in kb.tiers.items()}
     rules, requirements = dict(kb.rules), dict(kb.requirements)
     pledges = {p: {x.id: x for x in v} for p, v in kb.pledges.items()}

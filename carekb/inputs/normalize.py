@@ -36,7 +36,9 @@ def _nfkc(s: str) -> str:
 
 
 def _err(key: str, source, where, **kw) -> CarekbError:
-    return CarekbError(t(key, **kw), source, where)
+    e = CarekbError(t(key, **kw), source, where)
+    e.kind = key    # which message: a caller may treat an ambiguous name differently from an unknown one
+    return e
 
 
 # --------------------------------------------------------------------------- text and numbers

@@ -25,6 +25,7 @@ from carekb.inputs.tabular import read_csv
 
 COLUMNS = ("period", "service", "tier", "rate_pct", "source")
 REQUIRED = COLUMNS[:4]
+WITH_RATES = "_with_user_rates"   # attribute of a loaded KB: its copies with rates files, by (path, hash)
 USER = "user"   # the confidence of a user-supplied rate: below every level of the KB's scale
 
 
@@ -99,9 +100,13 @@ def with_user_rates(kb: KB, path: str | Path) -> KB:
 
     Every scheme's KB is copied so that `kb.for_service` finds the rates whichever scheme the
     office belongs to; each copy's version ends with `+rates-<hash of the file>`."""
+    digest = file_hash(path)
+    cache = kb.__dict__.setdefault(WITH_RATES, {})  # the solver keeps its state on the KB object: reuse it
+    if (str(path), digest) in cache:
+        return cache[(str(path), digest)]
     rows = read_rates_csv(path, kb)
     name = Path(path).name
-    suffix = f"+rates-{file_hash(path)}"
+    suffix = f"+rates-{digest}"
     schemes = kb.schemes or {kb.scheme: kb}
     copies = {}
     for sid, skb in schemes.items():
@@ -115,7 +120,9 @@ def with_user_rates(kb: KB, path: str | Path) -> KB:
                                           user_rates=skb.user_rates + (str(path),))
     for c in copies.values():
         c.schemes = dict(copies) if kb.schemes else {}
-    return copies[kb.scheme] if kb.schemes else copies[next(iter(copies))]
+    out = copies[kb.scheme] if kb.schemes else copies[next(iter(copies))]
+    cache[(str(path), digest)] = out
+    return out
 
 
 def unknown_rates_csv(kb: KB, period: str | None = None) -> str:

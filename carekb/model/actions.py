@@ -23,7 +23,7 @@ class Action(NamedTuple):
     @property
     def number(self) -> int:
         """The item number of a workplace action (a ValueError for any other kind)."""
-        if self.kind != WORKPLACE or not self.key.isdigit():
+        if self.kind != WORKPLACE or not (self.key.isascii() and self.key.isdigit()):   # "²".isdigit() is True
             raise ValueError(f"{self.id} is not a workplace item")
         return int(self.key)
 
@@ -66,4 +66,4 @@ def is_workplace(action: str) -> bool:
 def item_number(action: str) -> int | None:
     """The item number of a `workplace.N` id, else None."""
     a = parse(action)
-    return int(a.key) if a.kind == WORKPLACE and a.key.isdigit() else None
+    return int(a.key) if a.kind == WORKPLACE and a.key.isascii() and a.key.isdigit() and len(a.key) < 6 else None

@@ -12,12 +12,13 @@ Every file is written into an OutputSet (carekb.render.publish) and appears only
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB
 from carekb.solver.gap import rank_tiers
-from carekb.app.batch import OfficeResult, RowError
+from carekb.app.batch import RowError
 from carekb.app.batch_sheets import ERRORS_KINDS, Actions, Summary, WORDS, error_row, errors_headers, tier_order
 from carekb.render.csv_writer import CsvWriter
 from carekb.render.publish import OutputSet
@@ -42,6 +43,12 @@ def writer_for(out: Path, outputs: OutputSet, kb: KB, modes: tuple[str, ...], la
 
 def _t(lang, ja, en):
     return ja if lang == "ja" else en
+
+
+def _scheme_short(kb: KB, lang: str) -> str:
+    """A scheme's name short enough for a sheet name (31 characters): 介護保険サービス, or its id in English."""
+    m = re.search(r"（(.+?)）", kb.scheme_ja)
+    return m.group(1) if lang == "ja" and m else kb.scheme
 
 
 class CsvOut:
@@ -104,7 +111,7 @@ class XlsxOut:
             order = sorted(okb.periods.values(), key=lambda p: p.valid_from, reverse=True)
             pos = next((i for i, p in enumerate(order) if p.id == period), len(order))
             pos += 10 * list(self.kb.schemes).index(okb.scheme) if okb.scheme in self.kb.schemes else 0
-            scheme = "" if okb is self.kb else (okb.scheme_ja if self.lang == "ja" else okb.scheme_en) + " "
+            scheme = "" if okb is self.kb else _scheme_short(okb, self.lang) + " "
             name = _t(self.lang, f"集計 {scheme}{period}", f"summary {scheme}{period}")
             hit = self.summaries[key] = (summary, self.book.sheet(name, summary.headers,
                                                                    Layout(summary.kinds, freeze_columns=3), position=pos))

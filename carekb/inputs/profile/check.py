@@ -5,6 +5,7 @@ and line of the first problem; the result is an Office.  Checks that depend on t
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 
 from contextlib import contextmanager
@@ -206,8 +207,17 @@ def check_effort(effort, kb: KB, source: str, c: _Checker | None = None) -> dict
         line = c.lines.get((id(effort), action)) if c else None
         if line:
             where += f" (line {line})"
+        if not is_action_id(kb, str(action)):   # as people write it: workplace.㉒, 見える化要件
+            try:
+                action = normalize.action(kb, str(action), source, where)
+            except CarekbError as e:
+                if getattr(e, "kind", "") == "norm.ambiguous":
+                    raise
+                action = str(action)
         if not is_action_id(kb, str(action)):
-            raise CarekbError(f"unknown action '{action}' (an atom id, workplace.N or pledge.X)", source, where)
+            raise CarekbError(t("profile.unknown_action", action=normalize.text(action)), source, where)
+        if isinstance(cost, str) and not isinstance(cost, bool):
+            cost = normalize.whole(cost, source, where, 1, 1_000_000)
         if isinstance(cost, bool) or not isinstance(cost, int) or not 1 <= cost <= 1_000_000:
             raise CarekbError(f"effort must be a whole number from 1 to 1,000,000, got {cost!r}", source, where)
         out[str(action)] = cost
@@ -217,7 +227,7 @@ def check_effort(effort, kb: KB, source: str, c: _Checker | None = None) -> dict
 def is_action_id(kb: KB, action: str) -> bool:
     a = actions.parse(action)
     if a.kind == actions.WORKPLACE:
-        return a.key.isdigit() and any(a.number in items for items in kb.items.values())
+        return a.key.isascii() and a.key.isdigit() and len(a.key) < 6 and any(a.number in items for items in kb.items.values())
     if a.kind == actions.PLEDGE:
         return a.key in kb.pledge_ids()
     req = kb.requirements.get(action)
@@ -225,14 +235,14 @@ def is_action_id(kb: KB, action: str) -> bool:
 
 
 def parse_region(v, source: str, where: str) -> str:
-    s = str(v).strip().replace(" ", "")
-    if s.isdigit() and 1 <= int(s) <= 7:
+    """A region grade: 6級地, ６級地, 6, "6", その他 (also other, その他地域)."""
+    s = unicodedata.normalize("NFKC", normalize.text(v, source, where)).strip().replace(" ", "")
+    if s.isascii() and s.isdigit() and len(s) == 1 and 1 <= int(s) <= 7:   # not "²", which int() refuses
         s = f"{s}級地"
-    s = s.translate(str.maketrans("１２３４５６７", "1234567"))
     if s in ("other", "その他地域"):
         s = "その他"
     if s not in REGION_GRADES:
-        raise CarekbError(f"unknown region grade {v!r} (one of {', '.join(REGION_GRADES)})", source, where)
+        raise CarekbError(t("profile.region", got=normalize._show(v), known=", ".join(REGION_GRADES)), source, where)
     return s
 
 
