@@ -78,6 +78,12 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     write_files_atomically({Path(path): data})
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_files_atomically(files: dict[Path, bytes]) -> None:
     """Write every file to a temporary name beside it first, then rename them all: no partial file,
     nor a partial set of files, after an error or Ctrl-C."""
@@ -88,6 +94,7 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
                 raise CarekbError("is a folder, not a file", str(path))
             try:
                 fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+                os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; an output file follows the umask
                 temps.append((tmp, path))
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import carekb
 from carekb.cli.main import main
-from carekb.graph import kbload
+from carekb.graph import cache
 from carekb.model.errors import CarekbError
 
 from conftest import EXAMPLES, ROOT
@@ -137,13 +137,13 @@ def test_python_dash_m_carekb():
 
 
 def forget_probe():
-    for key in [k for k in kbload._memory if k.startswith("probe-")]:
-        del kbload._memory[key]
+    for key in [k for k in cache._memory if k.startswith("probe-")]:
+        del cache._memory[key]
 
 
 def test_the_cache_trusts_only_private_files(tmp_path, monkeypatch):
     monkeypatch.setenv("CAREKB_CACHE_DIR", str(tmp_path / "cache"))
-    built = kbload.cached_build("probe", "v1", lambda: "built", use_cache=True)
+    built = cache.cached_build("probe", "v1", lambda: "built", use_cache=True)
     assert built == "built"
     folder = tmp_path / "cache"
     assert folder.stat().st_mode & 0o777 == 0o700
@@ -151,8 +151,8 @@ def test_the_cache_trusts_only_private_files(tmp_path, monkeypatch):
     forget_probe()
     path.write_bytes(pickle.dumps("planted"))
     os.chmod(path, 0o666)   # anyone may have written it: never unpickled
-    assert kbload.cached_build("probe", "v1", lambda: "rebuilt") == "rebuilt"
+    assert cache.cached_build("probe", "v1", lambda: "rebuilt") == "rebuilt"
     forget_probe()
     path.write_bytes(pickle.dumps("mine"))
     os.chmod(path, 0o600)
-    assert kbload.cached_build("probe", "v1", lambda: "rebuilt") == "mine"
+    assert cache.cached_build("probe", "v1", lambda: "rebuilt") == "mine"

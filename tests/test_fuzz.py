@@ -160,15 +160,16 @@ def offices(draw, near: bool):
     day = draw(st.sampled_from(DATES))
     period = resolve_period(KB, dt.date.fromisoformat(day))
     svc = draw(st.sampled_from([s for s in SERVICES if KB.tiers_for(period.id, s)]))
-    atoms = sorted(r for r, req in KB.requirements.items() if not req.composite)
-    items = sorted(KB.items[period.item_list])
+    kb = KB.for_service(svc)  # the rules of the service's scheme (障害 or 介護)
+    atoms = sorted(r for r, req in kb.requirements.items() if not req.composite)
+    items = sorted(kb.items[period.item_list])
     p = 0.85 if near else 0.35
     kw = dict(met=[a for a in atoms if draw(st.floats(0, 1)) < p],
               workplace=[n for n in items if draw(st.floats(0, 1)) < p - 0.1],
               top_annual_wage=draw(st.sampled_from([None, 4_399_999, 4_400_000, 4_599_999, 4_600_000])),
               single_office_corp=draw(st.booleans()), collab_corp=draw(st.booleans()),
               employees=draw(st.sampled_from([None, 5, 12])),
-              pledged=[x.id for x in KB.pledges.get(period.id, ()) if draw(st.floats(0, 1)) < 0.15])
+              pledged=[x.id for x in kb.pledges.get(period.id, ()) if draw(st.floats(0, 1)) < 0.15])
     if draw(st.booleans()):
         kw.update(shogu=draw(st.sampled_from([0, 1, 2, 3])), tokutei=draw(st.sampled_from([0, 1, 2])),
                   baseup=draw(st.booleans()))

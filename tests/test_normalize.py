@@ -147,7 +147,7 @@ def test_history_tiers(written, tier):
 
 
 def test_history_tier_out_of_range():
-    with pytest.raises(CarekbError, match="1/2 または なし"):
+    with pytest.raises(CarekbError, match="1, 2 または なし"):
         n.history_tier("Ⅲ", (1, 2), "f.yaml", "history.tokutei")
 
 

@@ -285,7 +285,7 @@ def test_server_refuses_updates(server):
 
 def test_server_malformed_query_exit_2(server):
     r = run("sparql", "SELECT ?x WHERE { ?x ?p }", "--endpoint", server)
-    assert r.exit_code == 2 and "malformed SPARQL" in r.output and "line 1, column 19" in r.output
+    assert r.exit_code == 2 and "malformed SPARQL" in r.output and "line 1, column 26" in r.output
 
 
 def test_rules_read_from_the_endpoint_match_the_local_kb(server):

@@ -105,7 +105,7 @@ def _bound(office: ProfileLike, kb: KB, as_of: DateLike):
 
 def _tier_id(kb: KB, period, ev, written: str, where: str) -> str:
     """A tier as a person writes it (Ⅱロ, ii-ro, 2ロ, Ⅴ(3)) as the id of one of the office's tiers."""
-    period_tiers = kb.tiers.get(period.id, {})
+    period_tiers = ev.kb.tiers.get(period.id, {})  # the tiers of the office's scheme
     return normalize.tier(written, {t: period_tiers[t] for t in ev.results}, where, None, short_tier, period_tiers)
 
 

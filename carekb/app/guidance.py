@@ -1,7 +1,7 @@
 """Guidance items (指針・事務連絡の項目) and visitor-screening data from kb/guidance, as plain Python.
 
 Loaded from the Turtle with rdflib (imported lazily) and cached in memory and on disk under the
-content hash of the KB files, like `carekb.kbload.load_kb`.  The model is generic: nothing here
+content hash of the KB files, like `carekb.graph.kbload.load_kb`.  The model is generic: nothing here
 knows a particular item, rule or condition.
 """
 

@@ -99,8 +99,11 @@ def changed_office(kb: KB, data: dict, source: str, changes: list[dict]) -> Offi
     try:
         return check(data, {}, source, kb)
     except CarekbError as e:
-        if e.where and e.where.split(" ")[0] in touched:
-            e.where += " (as changed by --set/--add/--remove)"
+        problems = getattr(e, "problems", None) or [e]  # CarekbErrors reports several problems
+        for problem in problems:
+            if problem.where and problem.where.split(" ")[0] in touched:
+                problem.where += " (as changed by --set/--add/--remove)"
+        e.where = problems[0].where
         raise
 
 

@@ -167,6 +167,8 @@ def _judge(text: str) -> Verdict:
         if "SERVICE" in words:
             return _SERVICE
     tree = _parse(text)
+    if isinstance(tree, tuple):  # not SPARQL to rdflib: oxigraph's message points at the exact place
+        return _engine_syntax_error(text) or tree[0]
     if isinstance(tree, Verdict):
         return tree
     names = set(_node_names(tree))
@@ -181,7 +183,8 @@ _SERVICE = Verdict("", "SERVICE (federated queries) is refused: carekb queries o
 
 
 def _parse(text: str):
-    """rdflib's parse tree of the query, or the Verdict that refuses it.
+    """rdflib's parse tree of the query, the Verdict that refuses it, or (Verdict, True) when the
+    text is not SPARQL at all.
 
     pyparsing recurses once per nested group and once per triple of a block, so the parse runs in
     a thread of its own with a deep stack and a raised recursion limit (the depth was bounded above)."""
@@ -197,10 +200,10 @@ def _parse(text: str):
             try:
                 parseUpdate(text)
                 out["verdict"] = _UPDATE
-            except Exception:  # noqa: BLE001 - not an update either: report the query parser's message
-                found = str(getattr(e, "found", "") or "end of text")
-                out["verdict"] = Verdict("", f"malformed SPARQL: unexpected {found} (expected valid SPARQL 1.1 here)",
-                                         where=_near(text, e.lineno, e.col))
+            except Exception:  # noqa: BLE001 - not an update either: report where the query goes wrong
+                out["verdict"] = Verdict("", f"malformed SPARQL: unexpected {getattr(e, 'found', '') or 'end of text'} "
+                                             "(expected valid SPARQL 1.1 here)", where=_near(text, e.lineno, e.col))
+                out["malformed"] = True
         except RecursionError:
             out["verdict"] = Verdict("", "query too long or too deeply nested for the safety check", forbidden=True)
         except Exception as e:  # noqa: BLE001 - whatever the parser trips on, the query is refused
@@ -222,7 +225,27 @@ def _parse(text: str):
             worker.join()
         finally:
             sys.setrecursionlimit(old_limit)
+    if out.get("malformed"):
+        return out["verdict"], True
     return out.get("verdict") or out["tree"]
+
+
+def _engine_syntax_error(text: str) -> Verdict | None:
+    """oxigraph's own syntax error for a text that rdflib could not parse (its positions are exact).
+
+    Asked of an empty store, and only by _judge after the token scan found no SERVICE: should oxigraph accept
+    the text after all, it is evaluated over no data, reaches nothing, and rdflib's message stands."""
+    import pyoxigraph as ox
+
+    try:
+        ox.Store().query(text)
+    except SyntaxError as e:
+        msg = " ".join(re.sub(r"\[[^\[\]]*\\u\{[^\]]*\]", "a name character", str(e), flags=re.S).split())
+        m = re.search(r"at (\d+):(\d+)", msg)
+        return Verdict("", f"malformed SPARQL: {msg}", where=_near(text, int(m.group(1)), int(m.group(2))) if m else None)
+    except Exception:  # noqa: BLE001 - accepted, or failed otherwise: rdflib's message is kept
+        return None
+    return None
 
 
 def _near(text: str, line: int, col: int) -> str:

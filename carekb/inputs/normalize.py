@@ -55,9 +55,13 @@ def text(v, source=None, where=None) -> str:
 
 def check_strings(data, source=None, where: str = "") -> None:
     """Every key and string in a parsed document is valid text (see `text`)."""
-    todo = [(data, where)]
+    todo, seen = [(data, where)], set()
     while todo:
         v, path = todo.pop()
+        if isinstance(v, (dict, list)):
+            if id(v) in seen:   # YAML aliases share one object: a "billion laughs" document is walked once
+                continue
+            seen.add(id(v))
         if isinstance(v, str):
             text(v, source, path or None)
         elif isinstance(v, dict):
@@ -398,7 +402,7 @@ def history_tier(v, allowed: tuple[int, ...], source=None, where=None) -> int:
         s = _nfkc(v).upper().strip("()")
         n = ROMAN.get(s) or (int(s) if _ASCII_DIGITS.fullmatch(s) and len(s) < 3 else None)
     if n not in allowed:
-        raise _err("norm.expected_history_tier", source, where, allowed="/".join(map(str, allowed)), got=_show(v))
+        raise _err("norm.expected_history_tier", source, where, allowed=", ".join(map(str, allowed)), got=_show(v))
     return n
 
 
