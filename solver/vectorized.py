@@ -226,6 +226,10 @@ def _die_with_parent(parent: int) -> None:
     kernel sends it SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere it stops when it finds itself orphaned."""
     import signal
 
+    # A handler the parent installed (the CLI turns SIGTERM into a clean exit) must not run here:
+    # Pool.terminate() stops idle workers with SIGTERM, and a worker that then unwinds through
+    # Python's exit can hang on a lock its siblings hold. Workers are stopped, not cleaned up.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
 

@@ -156,3 +156,15 @@ def test_the_cache_trusts_only_private_files(tmp_path, monkeypatch):
     path.write_bytes(pickle.dumps("mine"))
     os.chmod(path, 0o600)
     assert cache.cached_build("probe", "v1", lambda: "rebuilt") == "mine"
+
+
+def test_action_ids_have_one_parser():
+    from carekb.model import actions
+
+    assert actions.parse("workplace.18") == ("workplace", "18") and actions.parse("workplace.18").number == 18
+    assert actions.parse("pledge.cp3") == ("pledge", "cp3") and actions.pledge("cp3") == "pledge.cp3"
+    assert actions.parse("cp3.1a") == ("requirement", "cp3.1a")   # a dotted requirement id stays one id
+    assert [str(actions.parse(a)) for a in ("cp4", "workplace.2", "pledge.x")] == ["cp4", "workplace.2", "pledge.x"]
+    assert actions.item_number("workplace.x") is None and actions.item_number("cp4") is None
+    with pytest.raises(ValueError):
+        actions.parse("cp4").number

@@ -32,7 +32,7 @@ from carekb.render.batch_out import writer_for
 from carekb.render.publish import OutputSet
 from carekb.render.xlsx_writer import EXCEL_MAX_ROWS, SheetSeries, XlsxWriter
 
-from carekb.solver.vectorized import reports
+from carekb.solver.vectorized import fork_map, reports
 
 from conftest import EXAMPLES, ROOT
 
@@ -414,3 +414,18 @@ def test_a_row_with_several_problems_is_one_error_line(tmp_path):
     assert len(lines) == 2 and lines[0].startswith(f"{src}: row 2 (id 1): office.employees: ") and " / met: " in lines[0]
     errors = list(csv.reader(io.StringIO((tmp_path / "r-errors.csv").read_bytes().decode("utf-8-sig"))))
     assert len(errors) == 2 and "\n" not in errors[1][3]
+
+
+def _default_sigterm(_span) -> bool:
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_workers_stop_on_sigterm_whatever_the_parent_handles():
+    """Pool.terminate() stops idle workers with SIGTERM: a worker running the CLI's clean-exit
+    handler instead could hang on a lock at exit (seen on a 300,000-row run)."""
+    old = signal.signal(signal.SIGTERM, lambda *a: None)
+    try:
+        got = list(fork_map(_default_sigterm, [0, 1, 2], None, workers=2))
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert got == [False, True, True]   # the first span runs here, the others in workers

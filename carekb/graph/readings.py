@@ -16,7 +16,6 @@ import dataclasses
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Contest, Reading
 
-TABLES = ("tiers", "rules", "pledges", "derived", "requirements", "exceptions")
 VARIANTS = "_reading_variants"   # attribute of a loaded KB: its variants by reading ids (never pickled: set after load)
 
 

@@ -168,7 +168,8 @@ def _judge(text: str) -> Verdict:
             return _SERVICE
     tree = _parse(text)
     if isinstance(tree, tuple):  # not SPARQL to rdflib: oxigraph's message points at the exact place
-        return _engine_syntax_error(text) or tree[0]
+        # (not for ASK: pyoxigraph evaluates ASK at once, the other forms only when their rows are read)
+        return (_first_form(words) != "ASK" and _engine_syntax_error(text)) or tree[0]
     if isinstance(tree, Verdict):
         return tree
     names = set(_node_names(tree))
@@ -189,21 +190,17 @@ def _parse(text: str):
     pyparsing recurses once per nested group and once per triple of a block, so the parse runs in
     a thread of its own with a deep stack and a raised recursion limit (the depth was bounded above)."""
     from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parser import parseQuery
 
     out: dict = {}
 
     def run():
         try:
             out["tree"] = parseQuery(text)
-        except ParseBaseException as e:
-            try:
-                parseUpdate(text)
-                out["verdict"] = _UPDATE
-            except Exception:  # noqa: BLE001 - not an update either: report where the query goes wrong
-                out["verdict"] = Verdict("", f"malformed SPARQL: unexpected {getattr(e, 'found', '') or 'end of text'} "
-                                             "(expected valid SPARQL 1.1 here)", where=_near(text, e.lineno, e.col))
-                out["malformed"] = True
+        except ParseBaseException as e:  # updates were refused by the scan: this is not SPARQL at all
+            out["verdict"] = Verdict("", f"malformed SPARQL: unexpected {getattr(e, 'found', '') or 'end of text'} "
+                                         "(expected valid SPARQL 1.1 here)", where=_near(text, e.lineno, e.col))
+            out["malformed"] = True
         except RecursionError:
             out["verdict"] = Verdict("", "query too long or too deeply nested for the safety check", forbidden=True)
         except Exception as e:  # noqa: BLE001 - whatever the parser trips on, the query is refused

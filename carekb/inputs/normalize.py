@@ -103,7 +103,7 @@ def whole(v, source=None, where=None, lo: int = 0, hi: int | None = None) -> int
             raise _err(_why_not_number(v), source, where, got=_show(v))
         v = digits_to_int(n, source, where, v)
     if v < lo or (hi is not None and v > hi):
-        raise _err("norm.out_of_range", source, where, got=f"{v:,}", lo=f"{lo:,}", hi=f"{hi:,}" if hi is not None else "")
+        raise _err("norm.out_of_range", source, where, got=v, lo=lo, hi=hi if hi is not None else "")
     return v
 
 
