@@ -92,6 +92,8 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
         for path, data in files.items():
             if path.is_dir():
                 raise CarekbError("is a folder, not a file", str(path))
+            if path.exists() and not path.is_file():  # a device or pipe (/dev/stdout, /dev/full): write
+                continue                              # into it below; a rename would replace the device node
             try:
                 fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
                 os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; an output file follows the umask
@@ -100,6 +102,13 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
                     f.write(data)
             except OSError as e:
                 raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
+        for path, data in files.items():
+            if path.exists() and not path.is_file():
+                try:
+                    with open(path, "wb") as f:
+                        f.write(data)
+                except OSError as e:
+                    raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
         for tmp, path in temps:
             os.replace(tmp, path)
     except BaseException:

@@ -11,9 +11,42 @@ from carekb.i18n import set_lang
 from carekb.render import width
 
 
+class OneLineUsageError(click.ClickException):
+    """click's usage error (a bad option value, a missing argument) as every other error: one line."""
+
+    exit_code = 2
+
+    def __init__(self, e: click.UsageError):
+        super().__init__(e.format_message())
+        self.hint = f" ({e.ctx.command_path} -h)" if e.ctx is not None else ""
+
+    def show(self, file=None) -> None:
+        text = (self.format_message() + self.hint).translate({10: " ", 13: " "})
+        click.echo(f"carekb: error: {text}", file=file, err=file is None)
+
+
+_NO_ARGS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class Group(click.Group):
     def list_commands(self, ctx):
         return list(self.commands)  # in the order they were added: most used first
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except _NO_ARGS_HELP:
+            raise           # `carekb` alone: the help, as click shows it
+        except click.UsageError as e:
+            raise OneLineUsageError(e) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _NO_ARGS_HELP:
+            raise           # `carekb` alone: the help, as click shows it
+        except click.UsageError as e:
+            raise OneLineUsageError(e) from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -16,6 +16,8 @@ from carekb.app.readings import differs_line
 from carekb.cli.common import (AS_OF_OPTION, ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, RATES_OPTION, READING_OPTION,
                                as_of_date, echo_json, handles_errors, load_rules, table)
 from carekb.cli.group import main
+from carekb.i18n import has, t
+from carekb.i18n.warnings import localize
 from carekb.render.width import fit
 
 PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
@@ -72,7 +74,9 @@ def warnings_text(data: dict, lang: str) -> str:
     if not data["warnings"]:
         return ""
     head = "注意:" if lang == "ja" else "Warnings:"
-    return "\n" + head + "\n" + "\n".join(f"  - {w}" for w in data["warnings"])
+    shown = [localize(w, lang, lambda tid: short_tier(tid, lang),
+                      lambda c: t(f"confidence.{c}", lang) if has(f"confidence.{c}") else c) for w in data["warnings"]]
+    return "\n" + head + "\n" + "\n".join(f"  - {w}" for w in shown)
 
 
 @main.command()

@@ -10,8 +10,11 @@ tests use it as an independent check of `gap.solve_tier`; `carekb gap --engine c
 
 from __future__ import annotations
 
+import os
+import time
 from collections import defaultdict
 
+from carekb.i18n import t
 from carekb.model import actions
 from carekb.model.errors import CarekbError
 
@@ -19,11 +22,16 @@ from carekb.solver.outcome import TierResult, action_key, rate_of
 from carekb.solver.rules import Context
 
 
+# Wall-clock limit on one tier's search: python-constraint has none, and a large gap ran past a minute.
+CSP_SECONDS = float(os.environ.get("CAREKB_CSP_SECONDS", "30"))
+
+
 class Model:
-    def __init__(self, ctx: Context, cost_of):
+    def __init__(self, ctx: Context, cost_of, deadline: float | None = None):
         import constraint
 
         self.c = constraint
+        self.deadline = deadline
         self.ctx, self.kb, self.cost_of = ctx, ctx.kb, cost_of
         self.have = ctx.have()
         self.items = ctx.office.workplace
@@ -151,8 +159,8 @@ class Model:
             if root is not True:
                 p.addConstraint(lambda v: v == 1, [root])
             for node, pred, vs in self.defs:
-                p.addConstraint(self.c.FunctionConstraint(lambda v, *cs, pred=pred: v == int(pred(self.exceptions, *cs))),
-                                [node] + vs)
+                p.addConstraint(self.c.FunctionConstraint(lambda v, *cs, pred=pred: self._in_time()
+                                                          and v == int(pred(self.exceptions, *cs))), [node] + vs)
             names = list(self.weights)
             if names:
                 p.addConstraint(self.c.MaxSumConstraint(bound, [self.weights[n] for n in names]), names)
@@ -160,6 +168,12 @@ class Model:
             if sol is not None:
                 return bound, sol
         return None
+
+    def _in_time(self) -> bool:
+        """True; past the deadline, stop the search (the solver calls this on every constraint check)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise CarekbError(t("csp.timeout", seconds=f"{CSP_SECONDS:g}"), "--engine csp")
+        return True
 
     def exception_used(self, root, sol: dict):
         """The exception the solution relies on: None when the root holds without one."""
@@ -194,7 +208,7 @@ def solve_tier_csp(ctx: Context, tier, cost_of, limit: int = 60) -> TierResult:
     rate = rate_of(ctx, tier)
     if not ctx.reachable(tier):
         return TierResult(tier, rate, False, "history")
-    m = Model(ctx, cost_of)
+    m = Model(ctx, cost_of, time.monotonic() + CSP_SECONDS)
     root = m.build(("tier", ctx.period.id, tier.id))
     found = m.solve(root, limit)
     if found is None:

@@ -26,6 +26,8 @@ GENERATED = {
     "huge-profile.yaml": lambda: b"office: {service: home-care}\n# " + b"x" * 6_000_000 + b"\n",
     "huge-visit.yaml": lambda: b"temperature_c: 36.4\n# " + b"x" * 6_000_000 + b"\n",
     "huge-query.rq": lambda: b"SELECT * WHERE { " + b"?s ?p ?o . " * 200_000 + b"}\n",
+    # 2.4 MB, under the size limit, but 1.2 million items: refused before PyYAML spends minutes and a gigabyte on it
+    "million-item-list.yaml": lambda: b"office: {service: home-care}\nmet: [" + b"a," * 1_200_000 + b"]\n",
     # long but under the size limit: 20,000 unknown ids, the first one reported
     "long-met-list.yaml": lambda: ("office: {service: home-care}\nmet: [" + ", ".join(f"r{i}" for i in range(20_000))
                                    + "]\n").encode(),
@@ -342,3 +344,16 @@ def test_loopback_detection():
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost") and is_loopback("127.0.0.2")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10") and not is_loopback("example.org")
+
+
+def test_csp_engine_has_a_time_limit(tmp_path, monkeypatch):
+    """--engine csp used to run past a minute on a large gap: now one clear line when its time is up."""
+    from carekb.solver import csp
+
+    monkeypatch.setattr(csp, "CSP_SECONDS", 0.2)
+    profile = tmp_path / "empty-office.yaml"
+    profile.write_text("office: {service: employment-b}\nas_of: 2026-07-01\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["gap", str(profile), "--engine", "csp", "--lang", "en"])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("carekb: error: --engine csp: the constraint solver found no answer within 0.2 s")
+    assert len(r.output.splitlines()) == 1

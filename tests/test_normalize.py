@@ -161,3 +161,60 @@ def test_oversized_document_refused_before_parsing():
     with pytest.raises(CarekbError, match="多すぎます"):
         n.check_size("met: [" + "1," * 1_200_000 + "]", "big.yaml")
     n.check_size("met: [" + "1," * 1000 + "]", "ok.yaml")
+
+
+NEW_USER_PROFILE = """\
+# 新規利用者の 生活介護 プロファイル（2026年7月）: written as a 社労士 writes it
+version: 1
+office:
+  name: さくら生活介護センター
+  service: 生活介護
+  employees: １５
+  single_office_corp: いいえ
+  region: 5級地
+  monthly_units: 250,000
+as_of: 2026/07/01
+history:
+  shogu: Ⅰ
+  tokutei: Ⅱ
+  baseup: はい
+met: [月額賃金改善要件Ⅰ, キャリアパス要件Ⅰ, キャリアパス要件Ⅱ, キャリアパス要件Ⅲ, 見える化要件]
+top_annual_wage: 450万円
+workplace: [①⑤⑨⑭, ②, ⑱, ⑲, ㉑, ㉒]
+collab_corp: いいえ
+"""
+
+
+def test_new_users_daily_life_care_profile_is_accepted_in_one_go(kb, tmp_path):
+    import datetime as dt
+
+    import carekb
+    from click.testing import CliRunner
+    from carekb.cli.main import main
+
+    path = tmp_path / "seikatsu.yaml"
+    path.write_text(NEW_USER_PROFILE, encoding="utf-8")
+    o = carekb.load_profile(str(path), kb=kb)
+    assert (o.service, o.employees, o.monthly_units, o.as_of) == ("daily-life-care", 15, 250_000, dt.date(2026, 7, 1))
+    assert (o.shogu, o.tokutei, o.baseup, o.single_office_corp, o.collab_corp) == (1, 2, True, False, False)
+    assert o.met == {"wage.1", "cp1", "cp2", "cp3", "visibility"}
+    assert o.top_annual_wage == 4_500_000
+    assert o.workplace == {1, 5, 9, 14, 2, 18, 19, 21, 22}
+    r = CliRunner().invoke(main, ["gap", str(path)])
+    assert r.exit_code == 0 and "さくら生活介護センター" in r.output, r.output
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
+    from click.testing import CliRunner
+    from carekb.cli.main import main
+
+    path = tmp_path / "six-problems.yaml"
+    path.write_text("office: {service: 生活介護, employees: many, region: 9級地}\nas_of: 2026-02-30\n"
+                    "history: {shogu: 4}\nmet: [見える化要件, cp9.9]\ncollab_corp: maybe\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["gap", str(path)])
+    lines = r.output.splitlines()
+    assert r.exit_code == 2 and len(lines) == 6, r.output
+    assert all(ln.startswith(f"carekb: error: {path}: ") for ln in lines)
+    for place in ("office.employees (line 1)", "office.region (line 1)", "as_of (line 2)", "history.shogu (line 3)",
+                  "met (line 4)", "collab_corp (line 5)"):
+        assert any(place in ln for ln in lines), place

@@ -119,7 +119,12 @@ def _scalar(v):
     if isinstance(v, str):
         s = v.strip()
         digits = s.replace(",", "")
-        return int(digits) if digits.isdigit() else s
+        if digits.isdigit():
+            try:
+                return int(digits)
+            except ValueError:  # '²' is a digit to isdigit() but not to int(); 4,300+ digits: left as text
+                pass
+        return s
     return v
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 
 from carekb.model.dates import as_of_or_today
 from carekb.model import actions
+from carekb.inputs import normalize
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import Office, bind, check, is_action_id, resolve_period
@@ -24,6 +25,8 @@ NESTED = ("office", "history", "effort")   # --set office.region=…: the first 
 
 def action_target(kb: KB, action: str, option: str) -> tuple[str, object]:
     """action_field of an action id given on the command line (`option`), which must be known."""
+    if not is_action_id(kb, action):
+        action = normalize.action(kb, action, option)   # as people write it: 見える化要件, workplace.㉒
     if not is_action_id(kb, action):
         raise CarekbError(f"unknown action '{action}' (a requirement atom from `carekb requirements`, "
                           "workplace.N or pledge.X)", option)
@@ -50,7 +53,7 @@ def parse_set(item: str) -> tuple[str, object]:
     if not eq or not key:
         raise CarekbError(f"expected KEY=VALUE, got {item!r}", "--set")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = normalize.yaml_value(raw, "--set", key) if raw.strip() else None   # no 1:30 = 90, no 0x10 = 16
     except yaml.YAMLError as e:
         raise CarekbError(f"value of {key} is not a YAML value: {getattr(e, 'problem', e)}", "--set") from None
     return key, value

@@ -36,7 +36,7 @@ def read_effort_csv(path: str | Path, kb: KB) -> tuple[dict[str, int], dict[str,
         if action in out:
             raise CarekbError(f"action '{action}' given twice (first on row {where[action]})", source, place)
         try:  # the checks (and messages) of a profile's `effort:`, placed at this row
-            out |= check_effort({action: int(value) if value.isdecimal() else cells[ie]}, kb, source)
+            out |= check_effort({action: cells[ie]}, kb, source)   # check_effort reads "3", "３", not "²" or 5,000 digits
         except CarekbError as e:
             e.where = place
             raise

@@ -35,6 +35,12 @@ def _nfkc(s: str) -> str:
     return unicodedata.normalize("NFKC", s).strip()
 
 
+def odd_digits(s: str) -> bool:
+    """Whether `s` holds digits that are neither ASCII, full-width nor circled: "²" and "½" are digits
+    to str.isdigit() and NFKC turns them into "2", but nobody writes 2級地 as ²級地."""
+    return any(c.isdigit() and not ("0" <= c <= "9" or "０" <= c <= "９") and circled(c) is None for c in str(s))
+
+
 def _err(key: str, source, where, **kw) -> CarekbError:
     e = CarekbError(t(key, **kw), source, where)
     e.kind = key    # which message: a caller may treat an ambiguous name differently from an unknown one
@@ -268,8 +274,8 @@ def pick(value: str, forms, what: str, source=None, where=None,
             return found[0]
     if len(found) > 1:
         raise _err("norm.ambiguous", source, where, what=what, got=_show(value),
-                   candidates="、".join(display(i) for i in found))
-    known = "、".join(names.ids[:12]) + ("…" if len(names.ids) > 12 else "")
+                   candidates=t("norm.sep").join(display(i) for i in found))
+    known = t("norm.sep").join(names.ids[:12]) + ("…" if len(names.ids) > 12 else "")
     raise _err("norm.unknown_name", source, where, what=what, got=_show(value), known=known)
 
 
@@ -313,12 +319,14 @@ def service(kb, value, source=None, where=None) -> str:
             return inside[0]
         if len(inside) > 1:
             raise _err("norm.ambiguous", source, where, what=t("norm.what_service"), got=_show(s),
-                       candidates="、".join(kb.services[i].label_ja for i in inside)) from None
+                       candidates=t("norm.sep").join(kb.services[i].label_ja for i in inside)) from None
         raise _err("norm.unknown_service", source, where, got=_show(s)) from None
 
 
 def action(kb, value, source=None, where=None) -> str:
     """An action id: a requirement atom (by id or name), workplace.N (N also ㉒ or ２２), pledge.X."""
+    if odd_digits(str(value)):
+        raise _err("norm.expected_item", source, where, got=_show(value))
     s = _nfkc(text(value, source, where)) if not any(circled(c) for c in str(value)) else str(value).strip()
     kind, dot, rest = s.partition(".")
     if dot and kind.lower() == "workplace":
@@ -377,18 +385,18 @@ def tier(value, tiers: dict, source=None, where=None, display=None, all_tiers: d
             return found[0]
         if len(found) > 1:
             raise _err("norm.ambiguous", source, where, what=t("norm.what_tier"), got=_show(s),
-                       candidates="、".join(display(i) for i in found))
+                       candidates=t("norm.sep").join(display(i) for i in found))
         if all_tiers:
             other = [i for i in all_tiers if i.lower() in {x.lower() for x in ids}]
             if other:
                 raise _err("norm.tier_not_for_service", source, where, got=_show(s),
-                           known="、".join(display(i) for i in tiers))
+                           known=t("norm.sep").join(display(i) for i in tiers))
     # not written as a tier number: a label or display name (相談支援, 処遇Ⅰ+特定Ⅰ+ベア, the full name)
     key = name_key(s)
     named = [tid for tid, tr in tiers.items() if key in {name_key(f) for f in (tr.label_ja, tr.label_en, display(tid))}]
     if len(named) == 1:
         return named[0]
-    raise _err("norm.unknown_tier", source, where, got=_show(s), known="、".join(display(i) for i in tiers))
+    raise _err("norm.unknown_tier", source, where, got=_show(s), known=t("norm.sep").join(display(i) for i in tiers))
 
 
 def history_tier(v, allowed: tuple[int, ...], source=None, where=None) -> int:
@@ -398,7 +406,7 @@ def history_tier(v, allowed: tuple[int, ...], source=None, where=None) -> int:
     n = None
     if isinstance(v, int) and not isinstance(v, bool):
         n = v
-    elif isinstance(v, str):
+    elif isinstance(v, str) and not odd_digits(v):
         s = _nfkc(v).upper().strip("()")
         n = ROMAN.get(s) or (int(s) if _ASCII_DIGITS.fullmatch(s) and len(s) < 3 else None)
     if n not in allowed:
@@ -432,3 +440,31 @@ def yaml_int(text_: str, source=None, where=None) -> int:
 def json_int(text_: str, source=None) -> int:
     """A JSON integer, refusing one too long to be a real figure (int() gives up at 4,300 digits)."""
     return -digits_to_int(text_[1:], source) if text_.startswith("-") else digits_to_int(text_, source)
+
+
+def yaml_value(raw: str, source=None, where=None):
+    """One value written as YAML on a command line (--set KEY=VALUE), read with the profile's rules:
+    decimal integers only, no base-60 1:30, an impossible date left as text for the date check."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct_int(loader, node):
+        return yaml_int(node.value, source, where)
+
+    def construct_float(loader, node):
+        if ":" in node.value:
+            raise _err("norm.sexagesimal", source, where, got=_show(node.value))
+        return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+    def construct_timestamp(loader, node):
+        try:
+            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        except ValueError:
+            return node.value
+
+    Loader.add_constructor("tag:yaml.org,2002:int", construct_int)
+    Loader.add_constructor("tag:yaml.org,2002:float", construct_float)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+    return yaml.load(raw, Loader=Loader)  # noqa: S506 - a SafeLoader subclass

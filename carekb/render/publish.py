@@ -43,6 +43,9 @@ class OutputSet:
         target = self.folder / name
         if target.is_dir():
             raise CarekbError("is a folder, not a file", str(target))
+        if target.exists() and not target.is_file():  # /dev/full, a pipe: the rename would replace the node
+            raise CarekbError("is not a regular file (outputs are published by renaming files into place)",
+                              str(target))
         self.names.append(name)
         return self.tmp / name
 

@@ -3,7 +3,10 @@ compiled KB read from an endpoint's graph."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
+import urllib.request
 
 from carekb.model.errors import CarekbError
 from carekb.graph.kbload import build
@@ -29,16 +32,22 @@ def query_endpoint(url: str, text: str, source: str = "<query>", timeout: float 
     if not re.match(r"https?://", url):
         raise CarekbError("the endpoint must be an http:// or https:// URL", "--endpoint", url)
     try:
-        _ = urllib.parse.urlsplit(url).port  # raises ValueError on a malformed host or port
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises ValueError on a malformed host or port
     except ValueError as e:
         raise CarekbError(f"not a valid URL: {e}", "--endpoint", url) from None
+    if port == 0 or not parts.hostname:
+        raise CarekbError("not a valid URL: no host or port 0", "--endpoint", url)
+    if _metadata_host(parts.hostname):
+        raise CarekbError("link-local or unspecified address refused (cloud metadata, not a SPARQL endpoint)",
+                          "--endpoint", url)
     graph = query_kind(text) in ("CONSTRUCT", "DESCRIBE")
     accept = "application/n-triples" if graph else "application/sparql-results+json"
     req = urllib.request.Request(url, data=urllib.parse.urlencode({"query": text}).encode(), method="POST",
                                  headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
     deadline = time.monotonic() + timeout
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) only, checked above
+        with urllib.request.build_opener(_NoRedirect).open(req, timeout=timeout) as resp:  # http(s) only, checked above
             return read_remote(resp, graph, max_rows, deadline, url)
     except urllib.error.HTTPError as e:
         detail = e.read(4096).decode("utf-8", "replace").strip().splitlines()
@@ -53,6 +62,25 @@ def query_endpoint(url: str, text: str, source: str = "<query>", timeout: float 
         raise CarekbError(f"not a valid URL: {e}", "--endpoint", url) from None
     except http.client.HTTPException as e:
         raise CarekbError(f"the endpoint broke off its answer ({type(e).__name__})", "--endpoint", url) from None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed (it could point anywhere: another host, ftp://): it is an error."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise CarekbError(f"the endpoint redirects (HTTP {code}) to {newurl}: not followed; give that URL",
+                          "--endpoint", req.full_url)
+
+
+def _metadata_host(host: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        try:   # the legacy IPv4 forms the resolver also accepts: 2852039166, 0xa9.0xfe.0xa9.0xfe, 169.254.43518
+            ip = ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return False   # a name: resolved by the OS when connecting
+    return ip.is_link_local or ip.is_unspecified
 
 
 def kb_from_endpoint(url: str, timeout: float = DEFAULT_TIMEOUT_S):

@@ -216,8 +216,11 @@ def check_effort(effort, kb: KB, source: str, c: _Checker | None = None) -> dict
                 action = str(action)
         if not is_action_id(kb, str(action)):
             raise CarekbError(t("profile.unknown_action", action=normalize.text(action)), source, where)
-        if isinstance(cost, str) and not isinstance(cost, bool):
-            cost = normalize.whole(cost, source, where, 1, 1_000_000)
+        if isinstance(cost, str):   # "３", "2": as people write it; anything else gets the message below
+            try:
+                cost = normalize.whole(cost, source, where, 1, 1_000_000)
+            except CarekbError:
+                pass
         if isinstance(cost, bool) or not isinstance(cost, int) or not 1 <= cost <= 1_000_000:
             raise CarekbError(f"effort must be a whole number from 1 to 1,000,000, got {cost!r}", source, where)
         out[str(action)] = cost
@@ -236,6 +239,8 @@ def is_action_id(kb: KB, action: str) -> bool:
 
 def parse_region(v, source: str, where: str) -> str:
     """A region grade: 6級地, ６級地, 6, "6", その他 (also other, その他地域)."""
+    if normalize.odd_digits(str(v)):
+        raise CarekbError(t("profile.region", got=normalize._show(v), known=", ".join(REGION_GRADES)), source, where)
     s = unicodedata.normalize("NFKC", normalize.text(v, source, where)).strip().replace(" ", "")
     if s.isascii() and s.isdigit() and len(s) == 1 and 1 <= int(s) <= 7:   # not "²", which int() refuses
         s = f"{s}級地"
