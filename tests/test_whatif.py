@@ -102,7 +102,7 @@ def test_cp4_from_set_wage_changes_the_gap():
     ([], ["nothing to compare"]),
 ])
 def test_bad_changes_exit_2_with_one_line(args, words):
-    r = CliRunner().invoke(main, ["whatif", str(R7), *args])
+    r = CliRunner().invoke(main, ["whatif", str(R7), *args, "--lang", "en"])   # the words quote the English catalogue
     assert r.exit_code == 2
     assert r.stdout == "" or r.stdout.startswith("carekb: error:")
     line = r.output.strip()

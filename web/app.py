@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import anyio
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from carekb.model.errors import CarekbError
@@ -54,6 +56,14 @@ def create_app(pool: QueryPool, kb, triples: int, settings: Settings | None = No
         first = e.errors()[0] if e.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
         return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, e: StarletteHTTPException):
+        if not request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, e)
+        # FastAPI's own 400 for a body json.loads refuses (10^5000, deep nesting): the API's one-line shape
+        return JSONResponse({"error": f"request body: {e.detail}"}, status_code=e.status_code,
+                            headers=getattr(e, "headers", None))
 
     @app.exception_handler(Exception)
     async def failure(_request: Request, e: Exception):  # logged here; the client gets one line, no traceback

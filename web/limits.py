@@ -8,7 +8,9 @@ waits on a slow client or holds a partial body; a client that never sends the bo
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
 
 import anyio
 
@@ -27,17 +29,18 @@ class RequestLimits:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
+        reply = functools.partial(_reply, api=path.startswith("/api/"))  # the JSON API answers JSON, even here
         if self.api_key and scope["method"] != "OPTIONS" and path.startswith(self.protected) \
                 and not self._authorised(scope):
-            return await _reply(send, 401, "this server needs its API key: send the header X-API-Key: KEY "
+            return await reply(send, 401, "this server needs its API key: send the header X-API-Key: KEY "
                                            "(or Authorization: Bearer KEY)", [(b"www-authenticate", b"Bearer")])
         limit = self.max_upload if path in self.upload_paths else self.max_body
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
-                return await _reply(send, 400, f"bad Content-Length {declared!r}")
+                return await reply(send, 400, f"bad Content-Length {declared!r}")
             if int(declared) > limit:
-                return await _reply(send, 413, f"request body too large ({int(declared):,} bytes; at most {limit:,})")
+                return await reply(send, 413, f"request body too large ({int(declared):,} bytes; at most {limit:,})")
         chunks, size = [], 0
         try:
             with anyio.fail_after(self.body_timeout):
@@ -48,12 +51,12 @@ class RequestLimits:
                     body = message.get("body", b"")
                     size += len(body)
                     if size > limit:
-                        return await _reply(send, 413, f"request body too large (more than {limit:,} bytes)")
+                        return await reply(send, 413, f"request body too large (more than {limit:,} bytes)")
                     chunks.append(body)
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
-            return await _reply(send, 408, f"the request body did not arrive within {self.body_timeout:g} s")
+            return await reply(send, 408, f"the request body did not arrive within {self.body_timeout:g} s")
         whole = b"".join(chunks)
         replayed = False
 
@@ -81,9 +84,10 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
-async def _reply(send, status: int, text: str, headers=()) -> None:
-    body = (text + "\n").encode()
+async def _reply(send, status: int, text: str, headers=(), api: bool = False) -> None:
+    body = (json.dumps({"error": text}, ensure_ascii=False) if api else text + "\n").encode()
+    kind = b"application/json" if api else b"text/plain; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close"), *headers]})
     await send({"type": "http.response.body", "body": body})

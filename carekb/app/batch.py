@@ -7,11 +7,13 @@ Entry points (also for carekb.app.api and the web API):
     offices = open_offices(path, staff_path=None)          # header checked; rows not read yet
     for item in stream(kb, offices, as_of=None, modes=MODES, json=False, workers=None):
         ...   # OfficeResult or RowError, in file order; memory bounded by `chunk` rows
-    batch = run(kb, path, staff_path=None, **same options)  # everything in lists (small inputs)
+    batch = collect(kb, offices, **same options)          # everything in lists (small inputs)
+    batch = run(kb, *read_offices(path), use_pledges=True)  # one mode, with gap JSON dicts (carekb.batch)
 
 A bad row becomes a RowError (`FILE: row N (id X): message`) and does not stop the others; a bad
-file (unreadable, damaged, unknown or missing column) is a CarekbError. Identical office facts
-within a chunk are evaluated once.
+file (unreadable, damaged, unknown or missing column) is a CarekbError. Rows are checked, bound and
+evaluated on forked workers (solver.vectorized.fork_map), span by span; identical office facts
+within a span (up to 6,000 rows) are evaluated once.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from carekb.i18n import t
+from carekb.inputs import normalize
 from carekb.model.errors import CarekbError
 from carekb.graph.kbload import cached_build, kb_files, kb_version, parse_graph
 
@@ -172,10 +174,11 @@ class Guidance:
     def category(self, name: str) -> str:
         if name in self.categories:
             return name
-        for c in self.categories.values():
-            if name in c.label.values():
-                return c.id
-        raise CarekbError(f"unknown service category '{name}' (one of: {', '.join(self.categories)})", "--category")
+        # labels of the KB and their short forms (通所系 for 通所系サービス); several fitting: the error lists them
+        forms = {c.id: [c.id, *c.label.values(), *[v.removesuffix("サービス") for v in c.label.values()]]
+                 for c in self.categories.values()}
+        return normalize.pick(name, forms, t("norm.what_category"), "--category", None,
+                              display=lambda i: f"{i}（{self.categories[i].label.get('ja', i)}）")
 
     def applicable(self, cats: set[str]) -> list[Item]:
         return [i for i in self.items if set(i.categories) & cats]

@@ -25,8 +25,14 @@ NESTED = ("office", "history", "effort")   # --set office.region=…: the first 
 
 def action_target(kb: KB, action: str, option: str) -> tuple[str, object]:
     """action_field of an action id given on the command line (`option`), which must be known."""
+    if not isinstance(action, str):   # the library door and the JSON API pass what they are given
+        raise CarekbError(f"an action id must be text, not {type(action).__name__} ({action!r:.40})", option)
     if not is_action_id(kb, action):
-        action = normalize.action(kb, action, option)   # as people write it: 見える化要件, workplace.㉒
+        try:
+            action = normalize.action(kb, action, option)   # as people write it: 見える化要件, workplace.㉒
+        except CarekbError as e:
+            if getattr(e, "kind", "") != "norm.unknown_name":   # ambiguous, or not an item number: say so
+                raise
     if not is_action_id(kb, action):
         raise CarekbError(f"unknown action '{action}' (a requirement atom from `carekb requirements`, "
                           "workplace.N or pledge.X)", option)
@@ -65,7 +71,12 @@ def apply_changes(kb: KB, data: dict, adds=(), removes=(), sets=()) -> tuple[dic
     data = copy.deepcopy(data)
     changes: list[dict] = []
     for item in sets:
-        key, value = parse_set(item) if isinstance(item, str) else item
+        if isinstance(item, str):
+            key, value = parse_set(item)
+        elif isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str):
+            key, value = item
+        else:   # the library door and the JSON API pass what they are given
+            raise CarekbError(f"expected KEY=VALUE, got {item!r:.60}", "--set")
         head, dot, rest = key.partition(".")
         if dot and head not in NESTED:
             raise CarekbError(f"'{key}': only office.*, history.* and effort.* take a dotted key", "--set")
@@ -104,7 +115,8 @@ def changed_office(kb: KB, data: dict, source: str, changes: list[dict]) -> Offi
     except CarekbError as e:
         problems = getattr(e, "problems", None) or [e]  # CarekbErrors reports several problems
         for problem in problems:
-            if problem.where and problem.where.split(" ")[0] in touched:
+            key = problem.where.split(" ")[0] if problem.where else None
+            if key and any(key == k or key.startswith(f"{k}.") for k in touched if k):  # effort.workplace.² under effort
                 problem.where += " (as changed by --set/--add/--remove)"
         e.where = problems[0].where
         raise

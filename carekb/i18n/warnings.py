@@ -19,6 +19,10 @@ PATTERNS = [
     (re.compile(r"pledge (?P<pledge>\S+) is not accepted in (?P<period>\S+) on (?P<date>\S+): ignored$"), "warn.pledge_late"),
     (re.compile(r"fewer than 10 regular employees: .*$"), "warn.small_office"),
     (re.compile(r"rules overlay in effect \(hypothetical facts for this run\): (?P<files>.*)$"), "warn.overlay"),
+    (re.compile(r"yen for tier (?P<tier>\S+): unit price unknown for (?P<service>\S+) in (?P<grade>\S+)$"), "warn.price_unknown"),
+    (re.compile(r"yen for tier (?P<tier>\S+): rate unknown$"), "warn.yen_rate_unknown"),
+    (re.compile(r"yen unknown \(office\.region, office\.monthly_units or the unit price missing\): gains are in rate points \(%\)$"),
+     "warn.gains_in_points"),
     (re.compile(r"gain of tier (?P<tier>\S+) unknown \(rate unknown\): not considered$"), "warn.gain_unknown"),
 ]
 
@@ -39,3 +43,26 @@ def localize(warning: str, lang: str, tier_name=lambda tid: tid, confidence_name
                 groups["conf_name"] = confidence_name(groups["conf"])
             return t(key, lang, **groups)
     return warning
+
+
+# the office facts a reachability condition names, as a Japanese form calls them
+FACTS_JA = {"history.shogu": "旧処遇改善加算", "history.tokutei": "旧特定処遇改善加算", "history.baseup": "旧ベースアップ等支援加算",
+            "shogu": "旧処遇改善加算", "tokutei": "旧特定処遇改善加算", "baseup": "旧ベースアップ等支援加算"}
+_REASON = re.compile(r"requires the additions held in May 2024 to be: (?P<need>.*); this office: (?P<office>.*)$")
+
+
+def localize_reason(reason: str, lang: str) -> str:
+    """Why a tier is unreachable (the contract's English sentence) in `lang`."""
+    m = _REASON.match(reason or "")
+    if lang == "en" or not m:
+        return reason
+    return t("reason.history", lang, need=_facts(m["need"], " and "), office=_facts(m["office"], ", "))
+
+
+def _facts(text: str, sep: str) -> str:
+    out = []
+    for part in text.split(sep):
+        name, _, value = part.replace(" = ", "=").partition("=")
+        value = {"false": "なし", "true": "あり", "0": "なし"}.get(value.strip(), value.strip())
+        out.append(f"{FACTS_JA.get(name.strip(), name.strip())} {value}")
+    return "、".join(out)

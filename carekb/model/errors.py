@@ -26,7 +26,9 @@ class CarekbError(Exception):
 
 # C0 and C1 controls and the Unicode line separators: str.splitlines() breaks at \x85 and U+2028 too
 _ESCAPES = ({c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]} | {0x2028: "\\u2028", 0x2029: "\\u2029"}
-            | {10: "\\n", 13: "\\r", 9: "\\t"})
+            | {10: "\\n", 13: "\\r", 9: "\\t"}
+            # lone surrogates (bad UTF-8 in argv, "\\ud800" in JSON) cannot be encoded to print or to send
+            | {c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
 
 
 class CarekbErrors(CarekbError):

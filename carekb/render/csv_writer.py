@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from carekb.model.errors import CarekbError
@@ -81,11 +82,19 @@ class CsvWriter:
             self._f.close()
 
 
+# A text cell that Excel/LibreOffice would run as a formula (=HYPERLINK(…), =cmd|' /C calc'!A0, +…, @…)
+# gets a leading apostrophe (OWASP "CSV injection"); a plain signed number stays as it is.
+_FORMULA = re.compile(r"[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+_NUMBER = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]+)?")
+
+
 def _cell(c):
     if c is None:
         return ""
     if isinstance(c, dt.date):
         return c.isoformat()
+    if isinstance(c, str) and _FORMULA.match(c) and not _NUMBER.fullmatch(c):
+        return "'" + c
     return c
 
 
