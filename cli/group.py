@@ -59,8 +59,8 @@ class Group(click.Group):
 def main(ambiguous_wide, wide):
     """carekb: 福祉・介護職員等処遇改善加算の要件ナレッジベースとギャップ分析。
 
-    Knowledge base of the wage-improvement addition for welfare and care staff (障害福祉),
-    with an exact solver: the highest tier an office can claim on a date, and the smallest set
+    Knowledge base of the wage-improvement addition for welfare and care staff (障害福祉 and
+    介護保険), with an exact solver: the highest tier an office can claim on a date, and the smallest set
     of actions that closes the gap to each higher tier, each traced to its legal source.
 
     \b
@@ -69,6 +69,9 @@ def main(ambiguous_wide, wide):
       carekb tiers examples/r8-employment-b.yaml          attainable tiers and rates
       carekb explain examples/r7-after-school-day.yaml II why a tier is not attained
       carekb requirements --period R8                     the rules of a period
+      carekb tiers examples/kaigo-r8-home-visit.yaml      a 介護保険 office
+
+    Documentation: README.md and docs/ (docs/profile.md: the profile and JSON contract).
     """
     set_lang(None)      # the default (CAREKB_LANG, else ja); each command's --lang sets it again
     width.configure(ambiguous_wide=ambiguous_wide, wide=wide)

@@ -35,7 +35,7 @@ def staff(profile, as_of, scheme, fmt, lang):
     """
     ja = lang == "ja"
     if profile is None:
-        data = api.staff(kb=load_rules(None), scheme=scheme, lang=lang).to_dict()
+        data = api.staff(kb=load_rules(None), as_of=as_of, scheme=scheme, lang=lang).to_dict()
         if fmt == "json":
             echo_json(data)
             return

@@ -216,6 +216,7 @@ def staff(office: ProfileLike | None = None, *, as_of: DateLike = None, scheme: 
     for cp4 under the period's threshold of the office's scheme, who is priority staff."""
     kb = _kb(kb, overlays).of_scheme(scheme)
     if office is None:
+        _date(as_of, "--as-of")   # not used without an office, but a bad date is still an error, not ignored
         return StaffResult({"kb_version": kb.version, **staff_view.definitions(kb, lang)}, (kb, None, None))
     bound, period = _bound(office, kb, as_of)
     kb = kb.for_service(bound.service)

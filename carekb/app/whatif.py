@@ -62,6 +62,8 @@ def parse_set(item: str) -> tuple[str, object]:
         value = normalize.yaml_value(raw, "--set", key) if raw.strip() else None   # no 1:30 = 90, no 0x10 = 16
     except yaml.YAMLError as e:
         raise CarekbError(f"value of {key} is not a YAML value: {getattr(e, 'problem', e)}", "--set") from None
+    except RecursionError:   # [[[[… 20,000 deep: the YAML composer recurses per level
+        raise CarekbError(f"value of {key} is nested too deeply", "--set") from None
     return key, value
 
 

@@ -69,16 +69,31 @@ def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
 def parse_graph(files: list[Path], overlays: list[Path] = ()):
     import rdflib
 
+    parsed = [read_overlay(f) for f in overlays]  # first: a bad overlay fails before 3 s of KB parsing
     g = rdflib.Graph()
     for f in list(files):
         g.parse(f, format="turtle")
-    for f in overlays:
-        apply_overlay(g, f)
+    for o in parsed:
+        merge_overlay(g, o)
     return g
 
 
 def apply_overlay(g, path: Path) -> None:
     """An overlay adds its triples; for every (subject, predicate) it states, it replaces the KB's values."""
+    merge_overlay(g, read_overlay(path))
+
+
+def merge_overlay(g, o) -> None:
+    import rdflib
+
+    for s, p in {(s, p) for s, p, _ in o}:
+        if not isinstance(s, rdflib.BNode):
+            g.remove((s, p, None))
+    for t in o:
+        g.add(t)
+
+
+def read_overlay(path: Path):
     import rdflib
 
     o = rdflib.Graph()
@@ -88,11 +103,7 @@ def apply_overlay(g, path: Path) -> None:
         raise CarekbError("file not found", str(path)) from None
     except Exception as e:  # rdflib raises several parser exception types
         raise CarekbError(f"not valid Turtle: {_syntax_problem(e)}", str(path), _syntax_place(e)) from None
-    for s, p in {(s, p) for s, p, _ in o}:
-        if not isinstance(s, rdflib.BNode):
-            g.remove((s, p, None))
-    for t in o:
-        g.add(t)
+    return o
 
 
 def _syntax_place(e: Exception) -> str | None:
