@@ -1,6 +1,7 @@
 """The documentation a new user reads must not lie about the files and commands it shows.
 
-1. Every relative link in README.md and docs/*.md points to a file or folder of the repository.
+1. Every relative link in README.md and docs/*.md points to a file or folder of the repository, and a
+   link to a heading (`file.md#anchor`) to a heading that exists.
 2. Every `carekb …` line of a ```sh block in README.md runs and exits 0: run from a temporary folder
    that sees the repository's examples/ and tests/ (so commands that write files write there), with the
    `carekb` of this interpreter.  Lines that need a running server (`serve`, `--endpoint`) are skipped.
@@ -53,13 +54,13 @@ def anchors(path: Path) -> set[str]:
 
 
 def outside_code_blocks(text: str) -> str:
+    """The text without its fenced blocks (a `# comment` there is no heading)."""
     return re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
 
 
 def outside_code(text: str) -> str:
     """The text without fenced blocks and inline code, where links are not links."""
-    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
-    return re.sub(r"`[^`\n]*`", "", text)
+    return re.sub(r"`[^`\n]*`", "", outside_code_blocks(text))
 
 
 def broken_links(doc: Path) -> list[str]:
