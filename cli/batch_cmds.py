@@ -16,12 +16,16 @@ from carekb.app.batch_columns import template_csv_comments, template_tables
 from carekb.model.errors import CarekbError
 from carekb.render.batch_out import SUFFIXES, writer_for
 from carekb.render.csv_writer import csv_bytes
+from carekb.render import report_html
 from carekb.render.publish import OutputSet
+from carekb.render.report_files import ReportFolder
 from carekb.render.xlsx_writer import xlsx_bytes
 
 from carekb.cli.common import (LANG_OPTION, NO_PLEDGE_OPTION, OVERLAY_OPTION, RATES_OPTION, READING_OPTION, as_of_date, handles_errors, load_rules,
                                note_overlays)
 from carekb.cli.main import main
+from carekb.cli.report_cmds import build_page
+from carekb.cli.sources_cmds import legend, sources
 
 DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
 
@@ -32,6 +36,9 @@ DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
               help="Where to write the results; the format follows the suffix.")
 @click.option("--template", "template", is_flag=False, flag_value=DEFAULT_TEMPLATE, default=None, metavar="[PATH]",
               help=f"Write a documented input template (.xlsx or .csv; default {DEFAULT_TEMPLATE}) and stop.")
+@click.option("--reports", "reports_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Also write one HTML client report per office (as `carekb report`) into DIR, named by office id "
+                   "(else row-N.html); bad rows get none. Slower: about one `carekb report` per office.")
 @click.option("--staff", "staff", metavar="STAFF.csv|xlsx", type=click.Path(dir_okay=False),
               help="Staff roster rows (事業所番号, 氏名, 職種, 資格, ...); default: a sheet named 職員/staff in the input.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Evaluate every office under the rules of this date.")
@@ -54,7 +61,7 @@ DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
 @READING_OPTION
 @LANG_OPTION
 @handles_errors
-def batch(offices, out, template, staff, as_of, pledges, no_pledge, alternatives, encoding, progress, quiet, workers,
+def batch(offices, out, template, reports_dir, staff, as_of, pledges, no_pledge, alternatives, encoding, progress, quiet, workers,
           timings, overlays, rates, reading, lang):
     """Gap analysis for many offices: one table row per office.
 
@@ -106,20 +113,31 @@ def batch(offices, out, template, staff, as_of, pledges, no_pledge, alternatives
     started, writing = time.perf_counter(), 0.0
     with _terminate_cleanly(), OutputSet(out.parent) as outputs:
         writer = writer_for(out, outputs, kb, modes, lang, encoding, notes)
+        reports = None
         try:
+            reports = ReportFolder(reports_dir, outputs) if reports_dir else None
+            page_notes = (sources(kb), legend(kb)) if reports else None
             for item in b.stream(kb, source, as_of=day, modes=modes, json=as_json, alternatives=alternatives,
-                                 workers=workers, tick=_progress(show), stats=stats, lang=lang):
+                                 workers=workers, tick=_progress(show), stats=stats, lang=lang,
+                                 keep_offices=reports is not None):
                 t = time.perf_counter()
                 if isinstance(item, b.RowError):
                     click.echo(str(item), err=True)
                 elif as_json:
                     note_overlays(item.data, overlays)
+                if reports is not None and isinstance(item, b.OfficeResult):   # the same page as `carekb report`
+                    reports.add(item.office_id, item.row,
+                                report_html.document([build_page(kb, item.office, day, *page_notes)]))
                 writer.add(item)
                 writing += time.perf_counter() - t
             t = time.perf_counter()
             writer.close()
+            if reports is not None:
+                reports.publish()      # the reports first: the results appearing means the run is complete
         except BaseException:
             writer.discard()
+            if reports is not None:
+                reports.discard()
             raise
         outputs.publish()
         writing += time.perf_counter() - t

@@ -14,3 +14,4 @@ from carekb.cli import batch_cmds  # noqa: F401,E402
 from carekb.cli import consult_cmds  # noqa: F401,E402
 from carekb.cli import staff_cmds  # noqa: F401,E402
 from carekb.cli import report_cmds, sources_cmds  # noqa: F401,E402
+from carekb.cli import init_cmds  # noqa: F401,E402

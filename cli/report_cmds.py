@@ -28,7 +28,7 @@ def build_page(kb, office, as_of=None, source_rows=None, legend_rows=None) -> di
     g = api.gap(office, kb=kb, as_of=as_of)
     gd, ev = g.to_dict(), g.evaluation
     tiers = api.tiers(office, kb=kb, as_of=as_of).to_dict()["tiers"]
-    req = api.requirements(gd["period"], kb=kb, scheme=getattr(kb, "scheme", None) or None).to_dict()
+    req = api.requirements(gd["period"], kb=kb, scheme=ev.kb.scheme or None).to_dict()   # the office's scheme (介護: its own meanings)
     meanings = {r["id"]: r.get("satisfied_when") or "" for r in req["requirements"]}
     deadlines = {p["id"]: p["deadline"] for p in req.get("pledges", []) if p.get("deadline")}
     top = next((x["tier"] for x in tiers if x["reachable"]), tiers[0]["tier"])
@@ -67,7 +67,7 @@ def build_page(kb, office, as_of=None, source_rows=None, legend_rows=None) -> di
 
     yen_month = gd["yen_per_month"]
     return {
-        "office": {"id": gd.get("office") or "", "name": gd.get("office_name") or "", "service": gd["service_label"]},
+        "office": {"id": ev.office.id or "", "name": gd.get("office_name") or "", "service": gd["service_label"]},
         "as_of": format_ja(dt.date.fromisoformat(gd["as_of"])),
         "period": {"id": gd["period"], "label": req["label"]},
         "kb_version": gd["kb_version"], "generated": format_ja(today()),

@@ -736,3 +736,59 @@ def test_batch_reports_stay_inside_their_folder(tmp_path):
     everything = {p for p in tmp_path.rglob("*") if p.is_file()}
     assert everything - inside == {src, out / "o.csv", out / "o-actions.csv", out / "o-errors.csv"}
     assert len(inside) >= 3
+
+
+CELL = st.one_of(TRICKY, st.sampled_from(["", "=1+1", "１２", "令和8年7月1日", "2025/7/1", "450万円", "①②", "はい", "×",
+                                          "home-care", "放課後等デイサービス", "6級地", "cp1.1 cp1.2", "0112345678"]))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(CELL, min_size=8, max_size=8), min_size=1, max_size=6))
+def test_random_batch_rows_are_all_accounted_for(tmp_path, rows):
+    """Random cells under the real headers: exit 0 or 1, never a traceback, and every input row is either
+    a summary row or an error row (no row lost), ids kept as text."""
+    import csv as csvmod
+    header = next(csvmod.reader((EX / "batch/offices.csv").open(encoding="utf-8")))[:8]
+    folder = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+    folder.mkdir()
+    src = folder / "in.csv"
+    clean = [[c.replace("\x00", "").replace("\r", " ").replace("\n", " ")
+              .encode("utf-8", "surrogatepass").decode("utf-8", "replace") for c in row] for row in rows]
+    with src.open("w", encoding="utf-8", newline="") as f:
+        csvmod.writer(f).writerows([header, *clean])
+    out = folder / "o.csv"
+    r = CliRunner().invoke(main, ["batch", str(src), "--out", str(out), "-q", "--workers", "1"])
+    check_clean(r, (0, 1, 2), "")
+    if r.exit_code == 2:     # a file-level problem (say, a header cell turned blank): nothing written
+        assert not out.exists()
+        return
+    data_rows = [row for row in clean if any(c.strip() for c in row) and not row[0].lstrip().startswith("#")]
+    summary = list(csvmod.reader(out.open(encoding="utf-8-sig")))[1:]
+    errors = list(csvmod.reader((folder / "o-errors.csv").open(encoding="utf-8-sig")))[1:]
+    assert len(summary) + len(errors) == len(data_rows), (summary, errors, data_rows)
+
+
+def test_api_overlays_leave_no_cache_file_and_bounded_memory(api_client, tmp_path, monkeypatch):
+    """Each distinct overlay a client sends compiles a KB: none may be written to the disk cache, and the
+    in-memory caches stay bounded (a client sending new overlays for hours must not fill disk or RAM)."""
+    from carekb.app import api
+    from carekb.graph import cache
+    monkeypatch.setenv("CAREKB_CACHE_DIR", str(tmp_path / "cache"))
+    turtle = '<https://example.org/x> <https://example.org/p> "1" .\n'
+    r = _post(api_client, "tiers", {"profile": GOOD, "overlays": [{"name": "o", "turtle": turtle}]})
+    assert r.status_code == 200, r.text[:300]
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+    for i in range(cache.MEMORY_ITEMS + 5):   # as many models as distinct overlays would compile
+        cache.cached_build("attack-probe", f"v{i}", lambda: object(), use_cache=False)
+    assert len(cache._memory) <= cache.MEMORY_ITEMS and len(api._overlays_by_version) <= 64
+
+
+@pytest.mark.parametrize("answer", ['<a> <b> "unterminated .\n', "\x00\xff garbage\n",
+                                    "<http://a/> <http://b/> <http://c/> .\n"])
+def test_hostile_endpoint_answer_is_one_line(monkeypatch, answer):
+    """A remote endpoint (gap --endpoint) that sends broken or empty rules: one line, exit 2."""
+    from carekb.app.sparql import remote
+    monkeypatch.setattr(remote, "query_endpoint", lambda *a, **kw: answer)
+    r = CliRunner().invoke(main, ["gap", P, "--endpoint", "http://127.0.0.1:1/"])
+    check_clean(r, (2,), "")

@@ -238,6 +238,45 @@ def test_api_calls_equal_cli_json(server):
         assert status == 200 and json.loads(body) == cli_json(*argv, "--format", "json")[1], call
 
 
+def cli_table(*args, columns: int) -> str:
+    """What `carekb ARGS --format table` prints in a terminal COLUMNS wide."""
+    r = CliRunner(env={"COLUMNS": str(columns), "CAREKB_WIDE": None, "CAREKB_AMBIGUOUS_WIDE": None}).invoke(
+        main, [str(a) for a in args] + ["--format", "table"])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+@pytest.mark.parametrize("columns", [100, 60])
+def test_api_text_equals_cli_table(server, columns):
+    """?format=text&width=N answers the very text the command prints in an N-column terminal (the page shows it)."""
+    path = EXAMPLES / "r7-after-school-day.yaml"
+    calls = [
+        ("tiers", {}, ["tiers", path]),
+        ("explain", {"tier": "I", "lang": "en"}, ["explain", path, "I", "--lang", "en"]),
+        ("explain", {"tier": "II", "full": True}, ["explain", path, "II", "--full"]),
+        ("whatif", {"add": ["cp4"], "set": ["top_annual_wage=4700000"]},
+         ["whatif", path, "--add", "cp4", "--set", "top_annual_wage=4700000"]),
+        ("plan", {"budget": 3}, ["plan", path, "--budget", "3"]),
+        ("gap", {"no_pledge": True, "target": "III"}, ["gap", path, "--no-pledge", "--target", "III"]),
+    ]
+    for call, options, argv in calls:
+        status, headers, body = http("POST", f"{server}/api/v1/{call}?format=text&width={columns}",
+                                     {"profile": path.read_text(encoding="utf-8"), "options": options})
+        assert status == 200 and headers["Content-Type"].startswith("text/plain"), (call, body)
+        assert body.decode("utf-8") == cli_table(*argv, columns=columns), (call, options)
+    # gap: the same text but for the closing "next commands" paragraph, which names the user's file
+    expected = cli_table("gap", path, columns=columns)
+    status, _, body = http("POST", f"{server}/api/v1/gap?format=text&width={columns}",
+                           {"profile": path.read_text(encoding="utf-8")})
+    text = body.decode("utf-8")
+    assert status == 200 and "■ Ⅰ (13.4%)" in text and str(path) not in text
+    assert expected.startswith(text.rstrip("\n") + "\n\n次の一手: ") and str(path) in expected
+    assert max(len(line) for line in text.splitlines()) <= columns  # ASCII bound; the width is by display columns
+    for query, word in (("format=xml", "format"), ("format=text&width=5", "width"), ("format=text&width=99999", "width")):
+        status, _, body = http("POST", f"{server}/api/v1/gap?{query}", {"profile": path.read_text(encoding="utf-8")})
+        assert status == 400 and word in json.loads(body)["error"], query
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: p.name)
 def test_api_rule_overlay_per_request(server, overlay):
     profile = EXAMPLES / "r8-employment-b.yaml"

@@ -1,6 +1,8 @@
 """The web page `/` in headless Chromium (Debian's `chromium`, installed by .ci/run): a link fills the
-form (or the paste box) and presses 分析する; the page must show what `carekb gap` answers."""
+form (or the paste box) and presses 分析する; the page must show the text `carekb gap` prints (rendered
+by the server: /api/v1/gap?format=text) and offer the JSON for download."""
 
+import html
 import json
 import os
 import re
@@ -11,7 +13,9 @@ import urllib.parse
 import pytest
 from click.testing import CliRunner
 
+from carekb import gap, load_profile
 from carekb.cli.main import main
+from carekb.render.office_text import gap_text
 
 from conftest import EXAMPLES
 from test_web import running_server
@@ -43,13 +47,16 @@ def page_dom(url: str) -> str:
     return r.stdout
 
 
+TEXT_WIDTH = 100  # the page asks the server for its text folded to this many columns
+
+
 def shown(dom: str) -> dict:
-    """What the result section shows: the highest tier, and each target's tier and action ids."""
-    highest = re.search(r'<p id="highest" data-tier="([^"]*)">([^<]*)</p>', dom)
-    tables = re.findall(r'<table class="actions" data-tier="([^"]+)">(.*?)</table>', dom, flags=re.S)
-    return {"highest": highest.group(1) if highest else None, "highest_text": highest.group(2) if highest else "",
-            "targets": {t: re.findall(r"<tr><td>([^<]+)</td>", rows) for t, rows in tables},
-            "error": re.search(r'<p id="error" role="alert">([^<]*)</p>', dom).group(1)}
+    """What the result section shows: the highest tier (data-tier) and the server's text, and whether the
+    JSON download is offered."""
+    pre = re.search(r'<pre id="result-text" data-tier="([^"]*)">([^<]*)</pre>', dom)
+    return {"highest": pre.group(1) if pre else None, "text": html.unescape(pre.group(2)) if pre else "",
+            "download": re.search(r'<button type="button" id="download"( disabled="")?>', dom).group(1) is None,
+            "error": html.unescape(re.search(r'<p id="error" role="alert">([^<]*)</p>', dom).group(1))}
 
 
 def cli_gap(path) -> dict:
@@ -61,18 +68,22 @@ def cli_gap(path) -> dict:
 def test_form_filled_by_link_shows_the_gap(server):
     dom = page_dom(f"{server}/?{urllib.parse.urlencode(FORM)}&run=1")
     got, expected = shown(dom), cli_gap(EXAMPLES / "r7-after-school-day.yaml")
-    assert got["error"] == ""
+    assert got["error"] == "" and got["download"]
     assert got["highest"] == expected["highest"]
-    assert f"月額 {expected['yen_per_month']:,}円" in got["highest_text"]
-    assert got["targets"] == {t["tier"]: [a["id"] for a in t["actions"]] for t in expected["targets"] if t["reachable"]}
+    assert f"取得可能な最上位区分: Ⅲ (12.1%)  月額 {expected['yen_per_month']:,}円" in got["text"]
+    for t in expected["targets"]:   # every target tier and each of its actions, as the CLI's table lists them
+        assert f"■ {t['tier'].replace('III', 'Ⅲ').replace('II', 'Ⅱ').replace('I', 'Ⅰ')} (" in got["text"], t["tier"]
+        for a in t["actions"]:
+            assert re.search(rf"^{re.escape(a['id'])}  ", got["text"], flags=re.M), a["id"]
 
 
 def test_pasted_profile_shows_the_gap(server):
     path = EXAMPLES / "r8-employment-b.yaml"
     dom = page_dom(f"{server}/?{urllib.parse.urlencode({'profile': path.read_text(encoding='utf-8')})}&run=1")
     got, expected = shown(dom), cli_gap(path)
-    assert got["error"] == "" and got["highest"] == (expected["highest"] or "")
-    assert set(got["targets"]) == {t["tier"] for t in expected["targets"] if t["reachable"]}
+    assert got["error"] == "" and got["download"] and got["highest"] == (expected["highest"] or "")
+    # exactly the text `carekb gap` prints in a 100-column terminal (bar the closing line naming the file)
+    assert got["text"] == gap_text(gap(load_profile(path)), "ja", TEXT_WIDTH) + "\n"
 
 
 def test_bad_profile_shows_one_line_error(server):
@@ -80,3 +91,4 @@ def test_bad_profile_shows_one_line_error(server):
     dom = page_dom(f"{server}/?{urllib.parse.urlencode({'profile': profile})}&run=1")
     got = shown(dom)
     assert got["error"].startswith("エラー:") and "no-such-service" in got["error"] and got["highest"] is None
+    assert not got["download"]

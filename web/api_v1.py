@@ -5,6 +5,8 @@ and answers exactly the JSON of the matching command (`carekb gap … --format j
 rule overlays given in the request (as `--rules-overlay` gives files); the answer's kb_version and
 overlays name them.  Bad input gets 400 with the command line's one-line message naming the field;
 a request of the wrong shape gets 422 with one line naming the field.
+`?format=text` (gap, tiers, explain, whatif, plan) answers the command's `--format table` text instead
+(text/plain), folded to `?width=N` columns (default 0: never folded, like the command writing to a pipe).
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import anyio
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
+from fastapi.responses import PlainTextResponse
+
 from carekb.app import api
 from carekb.model.errors import CarekbError
 from carekb.model.overlay import Overlay
+from carekb.render.consult_text import plan_text, whatif_text
+from carekb.render.office_text import explain_text, gap_text, tiers_text
 
 router = APIRouter(prefix="/api/v1", tags=["carekb"])
 
@@ -76,45 +82,69 @@ def _profile(value):
     return value
 
 
-async def _call(request: Request, call: str, body: OfficeRequest) -> dict:
+TEXT_VIEWS = {  # ?format=text: the table `carekb <call> --format table` prints (carekb/render/*_text.py)
+    "gap": lambda r, o, kb, lang, w: gap_text(r, lang, w, target=o.get("target")),
+    "tiers": lambda r, o, kb, lang, w: tiers_text(r, lang, w),
+    "explain": lambda r, o, kb, lang, w: explain_text(r, o["tier"], lang, w, full=bool(o.get("full"))),
+    "whatif": lambda r, o, kb, lang, w: whatif_text(r, kb, lang, w),
+    "plan": lambda r, o, kb, lang, w: plan_text(r, kb, lang, w),
+}
+FORMATS = ("json", "text")
+MAX_WIDTH = 1000
+
+
+def _checked_format(fmt: str, width: int) -> None:
+    if fmt not in FORMATS:
+        raise CarekbError(f"must be one of {', '.join(FORMATS)}", "format")
+    if not 0 <= width <= MAX_WIDTH or 0 < width < 20:
+        raise CarekbError(f"must be 0 (no folding) or 20 to {MAX_WIDTH} columns", "width")
+
+
+async def _call(request: Request, call: str, body: OfficeRequest, fmt: str = "json", width: int = 0):
+    """The call's JSON answer, or with fmt='text' its text view folded to `width` columns (0: never)."""
     options = _checked_options(call, body.options)
+    _checked_format(fmt, width)
     fn = getattr(api, call)
     overlays = [Overlay(o.name, o.turtle) for o in body.overlays]
     kb = request.app.state.kb
 
     def work():
-        use_kb = api.load_kb(overlays) if overlays else kb
+        use_kb = api.load_kb(overlays, cache=False) if overlays else kb   # a client's overlay: no cache file on disk
+        args = dict(options)
         if call == "explain":
-            tier = options.pop("tier")
-            return fn(_profile(body.profile), tier, kb=use_kb, **options).to_dict()
-        return fn(_profile(body.profile), kb=use_kb, **options).to_dict()
+            result = fn(_profile(body.profile), args.pop("tier"), kb=use_kb, **args)
+        else:
+            result = fn(_profile(body.profile), kb=use_kb, **args)
+        if fmt == "text":
+            return PlainTextResponse(TEXT_VIEWS[call](result, options, use_kb, options.get("lang") or "ja", width) + "\n")
+        return result.to_dict()
 
     return await anyio.to_thread.run_sync(work, limiter=request.app.state.api_limiter)
 
 
 @router.post("/gap", summary="gap: highest attainable tier and the least-effort actions to each higher tier")
-async def gap(request: Request, body: OfficeRequest) -> dict:
-    return await _call(request, "gap", body)
+async def gap(request: Request, body: OfficeRequest, format: str = "json", width: int = 0):
+    return await _call(request, "gap", body, format, width)
 
 
 @router.post("/tiers", summary="tiers: every tier of the office's service, attained or not")
-async def tiers(request: Request, body: OfficeRequest) -> dict:
-    return await _call(request, "tiers", body)
+async def tiers(request: Request, body: OfficeRequest, format: str = "json", width: int = 0):
+    return await _call(request, "tiers", body, format, width)
 
 
 @router.post("/explain", summary="explain: why a tier (options.tier) is or is not attained")
-async def explain(request: Request, body: OfficeRequest) -> dict:
-    return await _call(request, "explain", body)
+async def explain(request: Request, body: OfficeRequest, format: str = "json", width: int = 0):
+    return await _call(request, "explain", body, format, width)
 
 
 @router.post("/whatif", summary="whatif: the result after adding/removing actions or changing facts")
-async def whatif(request: Request, body: OfficeRequest) -> dict:
-    return await _call(request, "whatif", body)
+async def whatif(request: Request, body: OfficeRequest, format: str = "json", width: int = 0):
+    return await _call(request, "whatif", body, format, width)
 
 
 @router.post("/plan", summary="plan: the best tier within an effort budget, in stages")
-async def plan(request: Request, body: OfficeRequest) -> dict:
-    return await _call(request, "plan", body)
+async def plan(request: Request, body: OfficeRequest, format: str = "json", width: int = 0):
+    return await _call(request, "plan", body, format, width)
 
 
 @router.get("/services", summary="services: every service with its groups, tiers and rates in a period")

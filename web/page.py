@@ -1,6 +1,7 @@
 """`/`: the small Japanese web page for consultants (one self-contained HTML file, no external
-assets): paste, upload or fill in a profile, see the gap result as `carekb gap` shows it, and
-download the JSON.  It calls /api/v1/gap like any other client."""
+assets): paste, upload or fill in a profile, see the gap result as `carekb gap` prints it (the
+server renders the text: /api/v1/gap?format=text, carekb/render/office_text.py), and download the
+JSON.  It calls /api/v1/gap like any other client."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ _overlays_by_version: dict[str, tuple] = {}
 
 # --------------------------------------------------------------------------- loading
 
-def load_kb(overlays: Sequence[OverlayLike] = (), *, endpoint: str | None = None) -> KB:
+def load_kb(overlays: Sequence[OverlayLike] = (), *, endpoint: str | None = None, cache: bool = True) -> KB:
     """The compiled KB of this installation (cached on disk), plus rule overlays; or the rules a
     remote SPARQL endpoint serves.  Its `version` hashes the KB and the overlays."""
     if endpoint:
@@ -63,8 +63,10 @@ def load_kb(overlays: Sequence[OverlayLike] = (), *, endpoint: str | None = None
             raise CarekbError("--rules-overlay applies to the local kb/, not to --endpoint", "--rules-overlay")
         return kb_from_endpoint(endpoint)
     overlays = tuple(overlays)
-    kb = kbload.load_kb(overlays=overlays)
+    kb = kbload.load_kb(overlays=overlays, use_cache=cache)   # cache=False: no disk file (per-request overlays)
     _overlays_by_version[kb.version] = overlays
+    for old in list(_overlays_by_version)[:-64]:   # bounded: a server sees a new overlay text per request
+        _overlays_by_version.pop(old, None)
     return kb
 
 

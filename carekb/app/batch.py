@@ -64,6 +64,7 @@ class OfficeResult:
     as_of: dt.date
     modes: tuple            # per pledge mode (in Offices.modes order): batch_sheets.brief() of the evaluation
     data: dict | None = None   # the `carekb gap --format json` dict (first mode), when asked for
+    office: object = None      # the checked, bound Office, when asked for (keep_offices: a report per office)
 
 
 @dataclass
@@ -109,10 +110,10 @@ def open_offices(path: str | Path, staff_path: str | Path | None = None) -> Offi
 
 def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[str, ...] = MODES, json: bool = False,
            alternatives: bool = False, workers: int | None = None, chunk: int = CHUNK, tick=None,
-           stats: Batch | None = None, lang: str = "ja") -> Iterator[OfficeResult | RowError]:
+           stats: Batch | None = None, lang: str = "ja", keep_offices: bool = False) -> Iterator[OfficeResult | RowError]:
     """Every row's result or error, in file order. `json`: also each office's `carekb gap --format json`
     dict (under the first mode, readings in `lang`; with `alternatives` the equal-effort swaps too,
-    one office at a time).
+    one office at a time). `keep_offices`: each OfficeResult also carries its bound Office (.office).
     `tick(k)`: k more rows done. `stats` (a Batch) receives the counts."""
     for m in modes:
         if m not in MODES:
@@ -120,7 +121,7 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
     stats = stats if stats is not None else Batch()
     stats.modes = tuple(modes)
     job = _Job(offices.sheet.source, offices.cols, offices.roster, as_of, tuple(m == "counted" for m in modes), json,
-               alternatives, lang)
+               alternatives, lang, keep_offices)
     known_ids: set[str] = set()
     raw: list = []
     id_col = next((i for i, c in offices.cols.items() if c.key == "office.id"), None)
@@ -151,6 +152,7 @@ class _Job:
     json: bool
     alternatives: bool
     lang: str
+    keep_offices: bool = False
 
 
 def _chunk(kb: KB, raw: list, job: _Job, workers, tick, stats: Batch):
@@ -200,7 +202,7 @@ def _check_and_evaluate(span: tuple[int, int]) -> tuple[list, int]:
             data = dict(datas[k], office=office.id or office.name or None, office_name=office.name or None,
                         warnings=list(datas[k]["warnings"]))
         out.append(OfficeResult(n, oid, name, office.service, kb.for_service(office.service).period_at(office.as_of).id,
-                                office.as_of, briefs[k], data))
+                                office.as_of, briefs[k], data, office if job.keep_offices else None))
     return out, len(offices)
 
 

@@ -23,6 +23,7 @@ def cache_dir() -> Path:
 
 
 _memory: dict[str, object] = {}
+MEMORY_ITEMS = 16   # compiled models kept in memory, oldest dropped first (the callers hold the ones they use)
 
 
 def _trusted(path: Path) -> bool:
@@ -69,4 +70,6 @@ def cached_build(name: str, version: str, build_fn, use_cache: bool = True):
             except OSError:
                 pass
     _memory[key] = model
+    for old in list(_memory)[:-MEMORY_ITEMS]:   # per-request overlays (web API) would otherwise pile up for ever
+        _memory.pop(old, None)
     return model

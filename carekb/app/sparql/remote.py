@@ -94,6 +94,10 @@ def kb_from_endpoint(url: str, timeout: float = DEFAULT_TIMEOUT_S):
         raise CarekbError("the endpoint cut its answer (a row or byte cap): the rules it sent are incomplete; "
                           "raise its cap (carekb serve --max-rows)", "--endpoint", url)
     g = rdflib.Graph()
-    g.parse(data=nt, format="nt")
+    try:
+        g.parse(data=nt, format="nt")
+    except Exception as e:  # rdflib's parser errors: the endpoint's answer, not ours
+        raise CarekbError(f"the endpoint sent N-Triples that do not parse ({type(e).__name__}: "
+                          f"{str(e).splitlines()[0][:120] if str(e) else ''})", "--endpoint", url) from None
     version = "remote-" + hashlib.sha256("\n".join(sorted(nt.splitlines())).encode()).hexdigest()[:12]
     return build(g, version)
