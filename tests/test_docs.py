@@ -15,7 +15,6 @@ import re
 import shlex
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -109,8 +108,7 @@ def run(line: str, cwd: Path) -> tuple[str, int, str]:
 
 def test_readme_commands_run(workdir):
     lines = [line for line in readme_commands() if not any(word in line for word in NEEDS_SERVER)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda line: run(line, workdir), lines))
+    results = [run(line, workdir) for line in lines]  # in order: a line may read what an earlier one wrote
     failed = [(line, rc, err) for line, rc, err in results if rc != 0]
     assert not failed, "README commands that fail:\n" + "\n".join(f"{l}\n  exit {rc}: {e}" for l, rc, e in failed)
 

@@ -21,8 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIRS = {"solver": "solver", "cli": "cli", "web": "web"}
 CODE = [ROOT / "carekb", *(ROOT / d for d in PACKAGE_DIRS)]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-# Files of other open issues that still import inside functions: each is removed from here as it is fixed.
-KNOWN_LOCAL_IMPORTS = {"carekb/app/batch.py"}
 
 
 def stage(dest: Path) -> Path:
@@ -96,8 +94,6 @@ def test_no_function_local_imports_of_carekb_code():
     for folder in CODE:
         for path in sorted(folder.rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
-            if rel in KNOWN_LOCAL_IMPORTS:
-                continue
             hits = local_imports(path)
             if hits:
                 bad[rel] = hits
