@@ -10,6 +10,7 @@ from carekb.i18n import t
 # pattern of the contract's sentence -> catalogue key; named groups fill the message
 PATTERNS = [
     (re.compile(r"rate for tier (?P<tier>\S+) rests on .*\((?P<conf>[^()]+)\)$"), "warn.rate_confidence"),
+    (re.compile(r"rate for tier (?P<tier>\S+) is unknown for (?P<service>\S+) in (?P<period>\S+)$"), "warn.rate_unknown"),
     (re.compile(r"rates unknown for (?P<service>\S+) in (?P<period>\S+) for tier\(s\) (?P<tiers>.*): "
                 r"tiers are ordered by their nominal rank$"), "warn.rates_unknown"),
     (re.compile(r"tier (?P<tier>\S+) relies on an inferred exception \((?P<conf>[^()]+)\): (?P<label>.*)$"), "warn.exception"),
@@ -21,13 +22,19 @@ PATTERNS = [
     (re.compile(r"rules overlay in effect \(hypothetical facts for this run\): (?P<files>.*)$"), "warn.overlay"),
     (re.compile(r"yen for tier (?P<tier>\S+): unit price unknown for (?P<service>\S+) in (?P<grade>\S+)$"), "warn.price_unknown"),
     (re.compile(r"yen for tier (?P<tier>\S+): rate unknown$"), "warn.yen_rate_unknown"),
+    (re.compile(r"yen for the current tier: rate unknown$"), "warn.yen_current_rate_unknown"),
+    (re.compile(r"yen for the current tier: unit price unknown for (?P<service>\S+) in (?P<grade>\S+)$"),
+     "warn.yen_current_price_unknown"),
     (re.compile(r"yen unknown \(office\.region, office\.monthly_units or the unit price missing\): gains are in rate points \(%\)$"),
      "warn.gains_in_points"),
     (re.compile(r"gain of tier (?P<tier>\S+) unknown \(rate unknown\): not considered$"), "warn.gain_unknown"),
+    (re.compile(r"guidance checklist \((?P<source>[^()]*)\) applies to this service: (?P<count>\d+) open items "
+                r"\(carekb guidance PROFILE\)$"), "warn.guidance_checklist"),
 ]
 
 
-def localize(warning: str, lang: str, tier_name=lambda tid: tid, confidence_name=lambda c: c) -> str:
+def localize(warning: str, lang: str, tier_name=lambda tid: tid, confidence_name=lambda c: c,
+             service_name=lambda sid: sid) -> str:
     """`warning` in `lang`; a sentence no pattern knows is shown as it is."""
     if lang == "en":
         return warning
@@ -39,6 +46,8 @@ def localize(warning: str, lang: str, tier_name=lambda tid: tid, confidence_name
                 groups["tier"] = tier_name(groups["tier"])
             if "tiers" in groups:
                 groups["tiers"] = "、".join(tier_name(x.strip()) for x in groups["tiers"].split(","))
+            if "service" in groups:
+                groups["service"] = service_name(groups["service"])
             if "conf" in groups:
                 groups["conf_name"] = confidence_name(groups["conf"])
             return t(key, lang, **groups)

@@ -51,8 +51,12 @@ def warnings_text(data: dict, lang: str) -> str:
     if not data["warnings"]:
         return ""
     head = "注意:" if lang == "ja" else "Warnings:"
+    def service_name(sid: str) -> str:
+        return data.get("service_label") or sid if sid == data.get("service") else sid
+
     shown = [localize(w, lang, lambda tid: short_tier(tid, lang),
-                      lambda c: t(f"confidence.{c}", lang) if has(f"confidence.{c}") else c) for w in data["warnings"]]
+                      lambda c: t(f"confidence.{c}", lang) if has(f"confidence.{c}") else c, service_name)
+             for w in data["warnings"]]
     return "\n" + head + "\n" + "\n".join(f"  - {w}" for w in shown)
 
 
