@@ -10,6 +10,7 @@ from carekb.i18n import t
 # pattern of the contract's sentence -> catalogue key; named groups fill the message
 PATTERNS = [
     (re.compile(r"rate for tier (?P<tier>\S+) rests on .*\((?P<conf>[^()]+)\)$"), "warn.rate_confidence"),
+    (re.compile(r"rate for tier (?P<tier>\S+) is user-supplied: (?P<pct>[\d.]+)% \((?P<source>.*)\)$"), "warn.rate_user"),
     (re.compile(r"rate for tier (?P<tier>\S+) is unknown for (?P<service>\S+) in (?P<period>\S+)$"), "warn.rate_unknown"),
     (re.compile(r"rates unknown for (?P<service>\S+) in (?P<period>\S+) for tier\(s\) (?P<tiers>.*): "
                 r"tiers are ordered by their nominal rank$"), "warn.rates_unknown"),

@@ -30,14 +30,14 @@ def date_line(as_of, period, kb_version: str, lang: str) -> str:
 def header(ev, lang: str) -> str:
     highest = ("取得可能な最上位区分: " if lang == "ja" else "Highest attainable tier: ") + short_tier(ev.highest, lang)
     return "\n".join([office_line(ev.kb, ev.office, lang), date_line(ev.office.as_of, ev.period, ev.kb.version, lang),
-                      highest + rate_text(ev, ev.highest)])
+                      highest + rate_text(ev, ev.highest, lang)])
 
 
-def rate_text(ev, tid) -> str:
+def rate_text(ev, tid, lang: str = "ja") -> str:
     if tid is None:
         return ""
     r = ev.results[tid].rate
-    return f" ({r.pct}%)" if r else " (rate unknown)"
+    return f" ({r.pct}%)" if r else (" (加算率 不明)" if lang == "ja" else " (rate unknown)")
 
 
 def yen(v, lang: str, sign: bool = False) -> str:
