@@ -295,6 +295,28 @@ def test_api_rule_overlay_per_request(server, overlay):
         assert got[key] == expected[key], key
 
 
+def test_api_user_rates_per_request(server, tmp_path):
+    """options.rates is the text of a --rates CSV: the answer equals the CLI's with that file."""
+    rates = tmp_path / "rates.csv"
+    rates.write_text("period,service,tier,rate_pct,source\nR8,employment-b,II-ro,11.5,my copy of the notice\n",
+                     encoding="utf-8")
+    profile = EXAMPLES / "r8-employment-b.yaml"
+    code, expected = cli_json("gap", profile, "--rates", rates, "--format", "json")
+    assert code == 0, expected
+    body = {"profile": profile.read_text(encoding="utf-8"), "options": {"rates": rates.read_text(encoding="utf-8")}}
+    status, _, answer = http("POST", f"{server}/api/v1/gap", body)
+    assert status == 200, answer
+    got = json.loads(answer)
+    assert [u["file"] for u in got["user_rates"]] == ["options.rates"]  # never the server's temporary path
+    for u in expected["user_rates"]:
+        u["file"] = "options.rates"
+    assert got == expected
+    assert any("user-supplied" in w and "my copy of the notice" in w for w in got["warnings"])
+    body["options"]["rates"] = "period,service,tier,rate_pct\nR8,employment-b,II-ro,lots\n"
+    status, _, answer = http("POST", f"{server}/api/v1/gap", body)
+    assert status == 400 and "rates.csv" in json.loads(answer)["error"] and "row 2" in json.loads(answer)["error"]
+
+
 def test_api_bad_input_is_one_line_never_500(server):
     cases = [
         ({"profile": {"version": 1, "office": {"service": "no-such-service"}}}, 400, "no-such-service"),

@@ -29,7 +29,8 @@ from carekb.render.office_text import explain_text, gap_text, tiers_text
 
 router = APIRouter(prefix="/api/v1", tags=["carekb"])
 
-COMMON = {"as_of": str, "no_pledge": bool, "lang": str, "reading": (str, list)}
+# "rates": the text of a --rates CSV (period,service,tier,rate_pct[,source]), never a server path
+COMMON = {"as_of": str, "no_pledge": bool, "lang": str, "reading": (str, list), "rates": str}
 OPTIONS = {  # the options each call takes, by name and JSON type (files on the server are never named)
     "gap": COMMON | {"target": str, "engine": str},
     "tiers": dict(COMMON),
@@ -111,13 +112,22 @@ async def _call(request: Request, call: str, body: OfficeRequest, fmt: str = "js
     def work():
         use_kb = api.load_kb(overlays, cache=False) if overlays else kb   # a client's overlay: no cache file on disk
         args = dict(options)
-        if call == "explain":
-            result = fn(_profile(body.profile), args.pop("tier"), kb=use_kb, **args)
-        else:
-            result = fn(_profile(body.profile), kb=use_kb, **args)
+        with tempfile.TemporaryDirectory(prefix="carekb-rates-") as tmp:
+            if "rates" in args:  # read by the same code as --rates, from a private file named as the answer shows it
+                path = Path(tmp) / "rates.csv"
+                path.write_text(args.pop("rates"), encoding="utf-8")
+                args["rates"] = path
+            if call == "explain":
+                result = fn(_profile(body.profile), args.pop("tier"), kb=use_kb, **args)
+            else:
+                result = fn(_profile(body.profile), kb=use_kb, **args)
         if fmt == "text":
             return PlainTextResponse(TEXT_VIEWS[call](result, options, use_kb, options.get("lang") or "ja", width) + "\n")
-        return result.to_dict()
+        data = result.to_dict()
+        for part in (data, *(v for v in data.values() if isinstance(v, dict))):  # whatif: before/after too
+            for used in part.get("user_rates") or ():
+                used["file"] = "options.rates"  # not the server's temporary path
+        return data
 
     return await anyio.to_thread.run_sync(work, limiter=request.app.state.api_limiter)
 
