@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from carekb.model.types import KB
 from carekb.solver.gap import Evaluation, rank_tiers
-from carekb.app.report import action_info, money, pct, short_tier, unreachable_reason
+from carekb.app.report import action_info, money_view, pct, short_tier, unreachable_reason
 
 # brief tuple: (highest, rate_pct, yen, warnings, attainable, targets);
 # target: (tier, rate_pct, reachable, missing_count, yen_gain, uses_pledge, missing ids, reason)
@@ -18,28 +18,16 @@ from carekb.app.report import action_info, money, pct, short_tier, unreachable_r
 
 def brief(ev: Evaluation) -> tuple:
     """The office's answer under one pledge mode, as the tables need it (warnings as `to_dict` has them)."""
-    o = ev.office
     highest = ev.results.get(ev.highest) if ev.highest else None
-    warnings = list(ev.warnings)
-    current, why = money(ev, highest.rate) if highest else (0 if o.monthly_units is not None and o.region else None, None)
-    if why:
-        warnings.append(f"yen for the current tier: {why}")
+    current, warnings, gains = money_view(ev)
     targets = []
     for tid in ev.targets:
         r = ev.results[tid]
-        if r.rate is None:
-            warnings.append(f"rate for tier {tid} is unknown for {o.service} in {ev.period.id}")
         if not r.reachable:
             targets.append((tid, pct(r.rate), False, None, None, False, (), _reason(ev, r)))
-            continue
-        y, why = money(ev, r.rate)
-        gain = None
-        if y is not None and current is not None:
-            gain = y - current
-        elif why and why != "rate unknown":
-            warnings.append(f"yen for tier {tid}: {why}")
-        targets.append((tid, pct(r.rate), True, len(r.missing), gain, r.uses_pledge, r.missing, ""))
-    return (ev.highest, pct(highest.rate) if highest else None, current, tuple(dict.fromkeys(warnings)),
+        else:
+            targets.append((tid, pct(r.rate), True, len(r.missing), gains[tid], r.uses_pledge, r.missing, ""))
+    return (ev.highest, pct(highest.rate) if highest else None, current, tuple(warnings),
             tuple(ev.attainable), tuple(targets))
 
 

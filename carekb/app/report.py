@@ -54,19 +54,38 @@ def money(ev: Evaluation, rate) -> tuple[int | None, str | None]:
     return yen.addition_yen(o.monthly_units, rate.pct, price.yen), None
 
 
+def money_view(ev: Evaluation) -> tuple[int | None, list[str], dict[str, int | None]]:
+    """The current monthly yen, the result's warnings (the evaluation's, then the yen and unknown-rate
+    notes in target order, each once) and each reachable target's monthly gain (None: unknown).
+    Shared by the JSON contract and the batch tables, so both say the same."""
+    o = ev.office
+    highest = ev.results.get(ev.highest) if ev.highest else None
+    warnings = list(ev.warnings)
+    current, why = money(ev, highest.rate) if highest else (0 if o.monthly_units is not None and o.region else None, None)
+    if why:
+        warnings.append(f"yen for the current tier: {why}")
+    gains: dict[str, int | None] = {}
+    for tid in ev.targets:
+        r = ev.results[tid]
+        if r.rate is None:
+            warnings.append(f"rate for tier {tid} is unknown for {o.service} in {ev.period.id}")
+        if not r.reachable:
+            continue
+        y, why = money(ev, r.rate)
+        gains[tid] = y - current if y is not None and current is not None else None
+        if gains[tid] is None and why and why != "rate unknown":
+            warnings.append(f"yen for tier {tid}: {why}")
+    return current, list(dict.fromkeys(warnings)), gains
+
+
 def to_dict(ev: Evaluation, alternatives: bool = True) -> dict:
     kb, o, period = ev.kb, ev.office, ev.period
     highest = ev.results.get(ev.highest) if ev.highest else None
-    warnings = list(ev.warnings)
-    current_yen, why = money(ev, highest.rate) if highest else (0 if o.monthly_units is not None and o.region else None, None)
-    if why:
-        warnings.append(f"yen for the current tier: {why}")
+    current_yen, warnings, gains = money_view(ev)
     targets = []
     for tid in ev.targets:
         r = ev.results[tid]
         t = {"tier": tid, "rate_pct": pct(r.rate)}
-        if r.rate is None:
-            warnings.append(f"rate for tier {tid} is unknown for {o.service} in {period.id}")
         if not r.reachable:
             t["reachable"] = False
             t["reason"] = unreachable_reason(ev, r)
@@ -79,14 +98,10 @@ def to_dict(ev: Evaluation, alternatives: bool = True) -> dict:
             "alternatives": alternatives_for(ev, tid) if alternatives else {},
             "uses_pledge": r.uses_pledge,
             "effort": r.cost,
-            "yen_per_month_gain": None,
+            "yen_per_month_gain": gains[tid],
         })
-        y, why = money(ev, r.rate)
-        if y is not None and current_yen is not None:
-            t["yen_per_month_gain"] = y - current_yen
-            t["yen_per_year_gain"] = 12 * (y - current_yen)
-        elif why and why != "rate unknown":
-            warnings.append(f"yen for tier {tid}: {why}")
+        if gains[tid] is not None:
+            t["yen_per_year_gain"] = 12 * gains[tid]
         if r.exception is not None:
             t["relies_on"] = {"id": r.exception.id, "label": r.exception.label_en, **cited(r.exception.cited)}
         t["actions"] = [action_info(ev, a) for a in r.missing]
@@ -106,7 +121,7 @@ def to_dict(ev: Evaluation, alternatives: bool = True) -> dict:
         "yen_per_month": current_yen,
         "targets": targets,
         "pledges": "counted" if ev.use_pledges else "ignored",
-        "warnings": list(dict.fromkeys(warnings)),
+        "warnings": warnings,
         "kb_version": kb.version,
     }
     grants = grants_info(ev)
