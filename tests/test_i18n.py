@@ -44,9 +44,13 @@ def test_every_key_used_in_the_code_is_in_the_catalogue():
 
 
 def test_the_catalogue_is_valid_yaml_without_duplicate_keys():
-    text = (ROOT / "carekb" / "i18n" / "messages.yaml").read_text(encoding="utf-8")
-    keys = re.findall(r"^([a-z_]+\.[^:\s]+):\s*$", text, re.M)
-    assert len(keys) == len(set(keys)) == len(yaml.safe_load(text))
+    every = []
+    for path in sorted((ROOT / "carekb" / "i18n").glob("messages*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        keys = re.findall(r"^([a-z_]+\.[^:\s]+):\s*$", text, re.M)
+        assert len(keys) == len(set(keys)) == len(yaml.safe_load(text) or {}), path.name
+        every += keys
+    assert len(every) == len(set(every)) == len(catalogue())
 
 
 def test_formatting_in_either_language():

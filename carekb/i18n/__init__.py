@@ -1,7 +1,8 @@
 """The message catalogue: every user-facing sentence, in Japanese (the default) and English.
 
-Format: one YAML file (messages.yaml) with `key: {ja: ..., en: ...}` entries, formatted with
-str.format. Chosen over gettext .po files because Japanese is the primary language here (gettext keys
+Format: YAML files (messages.yaml, and messages-AREA.yaml per area of the program: help texts,
+rule rendering, ...) with `key: {ja: ..., en: ...}` entries, formatted with str.format; a key
+defined in two files is an error. Chosen over gettext .po files because Japanese is the primary language here (gettext keys
 messages by their English text and needs a compile step at build time), both languages of a key
 sit side by side for review, and PyYAML is already a dependency.
 
@@ -39,8 +40,14 @@ def current_lang() -> str:
 def catalogue() -> dict[str, dict[str, str]]:
     import yaml
 
-    data = yaml.safe_load((Path(__file__).with_name("messages.yaml")).read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items()}
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(Path(__file__).parent.glob("messages*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        twice = sorted(set(data) & set(out))
+        if twice:
+            raise ValueError(f"{path.name}: message keys defined twice: {', '.join(twice)}")
+        out.update(data)
+    return out
 
 
 def t(key: str, lang: str | None = None, /, **params) -> str:
