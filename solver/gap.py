@@ -221,32 +221,46 @@ def alternatives_for(ev: Evaluation, tier_id: str) -> dict[str, list[str]]:
 
 
 def collect_warnings(ev: Evaluation, by_rate: bool) -> list[str]:
-    kb, period, office = ev.kb, ev.period, ev.office
-    out = []
-    svc = kb.services[office.service]
-    if not by_rate:
-        unknown = [t for t, r in ev.results.items() if r.rate is None]
-        out.append(f"rates unknown for {svc.id} in {period.id} for tier(s) {', '.join(unknown)}: "
-                   "tiers are ordered by their nominal rank")
-    shown = ([ev.highest] if ev.highest else []) + ev.targets
-    for t in shown:
+    unknown = [t for t, r in ev.results.items() if r.rate is None]
+    out = [] if by_rate else [unknown_rates_warning(ev.kb, ev.period, ev.office.service, unknown)]
+    for t in ([ev.highest] if ev.highest else []) + ev.targets:
         r = ev.results[t]
-        if r.rate is not None and r.rate.cited.confidence != "P":
-            out.append(f"rate for tier {t} rests on {confidence_word(r.rate.cited.confidence)} ({r.rate.cited.confidence})")
-        if r.exception is not None:
-            out.append(f"tier {t} relies on an inferred exception ({r.exception.cited.confidence}): {r.exception.label_en}")
-        if r.tier.cited.confidence in ("U",):
-            out.append(f"the requirements of tier {t} are unconfirmed (U): {r.tier.note}")
-    if not office.history_given and history_matters(ev.ctx):
+        out += tier_warnings(t, r.rate, r.exception, r.tier)
+    history_counts = not ev.office.history_given and history_matters(ev.ctx)
+    return out + office_warnings(ev.kb, ev.period, ev.office, ev.use_pledges, history_counts)
+
+
+def unknown_rates_warning(kb: KB, period: Period, service: str, unknown: list[str]) -> str:
+    return (f"rates unknown for {kb.services[service].id} in {period.id} for tier(s) {', '.join(unknown)}: "
+            "tiers are ordered by their nominal rank")
+
+
+def tier_warnings(t: str, rate, exception, tier: Tier) -> list[str]:
+    """The notes on one tier shown (the highest or a target): its rate's and rules' confidence, the exception relied on."""
+    out = []
+    if rate is not None and rate.cited.confidence != "P":
+        out.append(f"rate for tier {t} rests on {confidence_word(rate.cited.confidence)} ({rate.cited.confidence})")
+    if exception is not None:
+        out.append(f"tier {t} relies on an inferred exception ({exception.cited.confidence}): {exception.label_en}")
+    if tier.cited.confidence in ("U",):
+        out.append(f"the requirements of tier {t} are unconfirmed (U): {tier.note}")
+    return out
+
+
+def office_warnings(kb: KB, period: Period, office: Office, use_pledges: bool, history_counts: bool) -> list[str]:
+    """The notes on the office's own facts: history assumed, pledges not counted, fewer than 10 employees.
+    `history_counts`: whether the May-2024 history could change its tiers (`history_matters`)."""
+    out = []
+    if not office.history_given and history_counts:
         out.append("history not given: assumed that no old addition was held in May 2024 (decides Ⅴ tiers and wage.2)")
     valid = {p.id for p in kb.pledges.get(period.id, ()) if office.as_of <= p.deadline}
     for p in sorted(office.pledged):
-        if not ev.use_pledges:
+        if not use_pledges:
             out.append(f"pledge {p} ignored (--no-pledge)")
         elif p not in valid:
             out.append(f"pledge {p} is not accepted in {period.id} on {office.as_of}: ignored")
     if office.employees is not None and office.employees < 10:
-        out.append("fewer than 10 regular employees: 内規 (internal rules) suffice for cp1.3 and cp3.2 instead of 就業規則")
+        out.append("fewer than 10 regular employees: internal rules suffice for cp1.3 and cp3.2 instead of work rules")
     return out
 
 

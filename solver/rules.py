@@ -321,5 +321,9 @@ def compile_tier(ctx: Context, tier_id: str) -> tuple[Term, ...]:
     if dnf is None:
         if len(st.compiled) > 50_000:
             st.compiled.clear()  # (signature ids stay valid: they only name a combination of truths)
-        dnf = st.compiled[key] = Compiler(ctx).dnf(("tier", ctx.period.id, tier_id))
+            st.compilers.clear()
+        compiler = st.compilers.get(ctx.signature)   # the tiers of a signature share sub-expressions (Ⅰ holds Ⅱ's)
+        if compiler is None:
+            compiler = st.compilers[ctx.signature] = Compiler(ctx)
+        dnf = st.compiled[key] = compiler.dnf(("tier", ctx.period.id, tier_id))
     return dnf

@@ -204,6 +204,48 @@ def fork_map(fn, spans: list, state, workers: int | None = None) -> Iterator:
         _shared = None
 
 
+def fork_stream(fn, items: Iterator, state, workers: int | None = None, ahead: int | None = None) -> Iterator:
+    """fn(item) for each item of an iterator, in order, on one pool of forked workers kept for the
+    whole stream (their caches — compiled rules, memoised readings — last from item to item). The
+    first item runs here first, so that the workers inherit what it compiled; then at most `ahead`
+    items (default: two per worker) are in flight, so a long input is never read ahead into memory.
+    `state` reaches fn through `shared()`, inherited, never pickled. Workers die with this process.
+    A worker that dies (killed, out of memory) ends the stream with BrokenProcessPool."""
+    workers = workers or os.cpu_count() or 1
+    global _shared
+    _shared = state
+    items = iter(items)
+    try:
+        first = next(items, None)
+        if first is None:
+            return
+        yield fn(first)
+        if workers == 1 or not hasattr(os, "fork"):
+            for item in items:
+                yield fn(item)
+            return
+        import multiprocessing as mp
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
+        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_die_with_parent,
+                                   initargs=(os.getpid(),))
+        try:
+            pending: deque = deque()
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= (ahead or 2 * workers):
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    finally:
+        gc.unfreeze()
+        _shared = None
+
+
 def shared():
     """The `state` of the fork_map running now (in its workers: as it was when they were forked)."""
     return _shared

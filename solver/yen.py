@@ -2,19 +2,33 @@
 
 addition units = round half up (monthly units × rate); yen = floor((units + addition) × unit price)
 − floor(units × unit price): the 総費用額 is truncated once per service per month.
+
+Computed on exact integer ratios of the Decimal rate and price (the same results as Decimal
+arithmetic, tests/test_yen.py; about 10× faster, which a batch of 100,000 offices notices).
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4096)
+def _ratio(d: Decimal) -> tuple[int, int]:
+    return d.as_integer_ratio()
 
 
 def addition_units(units: int, rate_pct: Decimal) -> int:
-    return int((Decimal(units) * rate_pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    n, d = _ratio(rate_pct)
+    num, den = units * n, d * 100
+    q, r = divmod(abs(num), den)
+    q += 2 * r >= den           # half up: away from zero at .5
+    return q if num >= 0 else -q
 
 
 def total_yen(units: int, yen_per_unit: Decimal) -> int:
-    return int((Decimal(units) * yen_per_unit).to_integral_value(rounding=ROUND_FLOOR))
+    n, d = _ratio(yen_per_unit)
+    return units * n // d       # floor
 
 
 def addition_yen(units: int, rate_pct: Decimal, yen_per_unit: Decimal) -> int:

@@ -293,18 +293,13 @@ def test_staff_rows_grouped_by_office():
     assert roster.first_row == {"1312345678": 2, "1300000002": 4}
 
 
-def test_staff_reach_the_profile_dict(kb, monkeypatch):
-    seen = {}
-    real = b.check
-
-    def spy(data, lines, source, kb_):
-        seen[data["office"].get("id")] = data.get("staff")
-        return real(data, lines, source, kb_)
-    monkeypatch.setattr(b, "check", spy)
-    sheet, cols, roster = b.read_offices(DATA / "mixed.csv", DATA / "staff.csv")
-    b.run(kb, sheet, cols, roster)
-    assert [s["role"] for s in seen["1312345678"]] == ["保育士", "児童指導員"]
-    assert seen["1300000004"] is None
+def test_staff_reach_the_office(kb):
+    offices = b.open_offices(DATA / "mixed.csv", DATA / "staff.csv")
+    res = b.collect(kb, offices, keep_offices=True, workers=1)
+    by_id = {r.office_id: r.office for r in res.items}
+    assert [s.name for s in by_id["1312345678"].staff] == ["山田 花子", ""]
+    assert [s.annual_wage_after for s in by_id["1312345678"].staff] == [4400000, 3600000]
+    assert by_id[""].staff == ()      # a row without an id has no staff rows
 
 
 def test_staff_for_an_office_not_in_the_table_is_a_row_error(kb, tmp_path):

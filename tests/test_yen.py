@@ -21,3 +21,20 @@ def test_addition_yen_by_difference_of_truncated_totals():
     assert addition_yen(180_000, Decimal("12.1"), Decimal("10.36")) == 225_640
     # 333 units, 9.8 %, 10.17: 32.634 → 33 units; 366×10.17 = 3722.22 → 3722; 333×10.17 = 3386.61 → 3386 → 336
     assert addition_yen(333, Decimal("9.8"), Decimal("10.17")) == 336
+
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+def _decimal_yen(units: int, rate_pct: Decimal, price: Decimal) -> int:
+    """The rounding rules written in Decimal arithmetic, as the notice states them: the reference."""
+    added = int((Decimal(units) * rate_pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    total = lambda u: int((Decimal(u) * price).to_integral_value(rounding=ROUND_FLOOR))  # noqa: E731
+    return total(units + added) - total(units)
+
+
+@given(st.integers(0, 50_000_000), st.decimals("0", "60", places=2), st.decimals("10", "12", places=2))
+def test_integer_arithmetic_equals_decimal(units, rate, price):
+    assert addition_yen(units, rate, price) == _decimal_yen(units, rate, price)

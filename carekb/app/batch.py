@@ -11,9 +11,14 @@ Entry points (also for carekb.app.api and the web API):
     batch = run(kb, *read_offices(path), use_pledges=True)  # one mode, with gap JSON dicts (carekb.batch)
 
 A bad row becomes a RowError (`FILE: row N (id X): message`) and does not stop the others; a bad
-file (unreadable, damaged, unknown or missing column) is a CarekbError. Rows are checked, bound and
-evaluated on forked workers (solver.vectorized.fork_map), span by span; identical office facts
-within a span (up to 6,000 rows) are evaluated once.
+file (unreadable, damaged, unknown or missing column) is a CarekbError.
+
+Process layout: this process reads the rows and hands them out in chunks (the first, small one
+it checks and evaluates itself, so that the workers forked after it inherit the compiled rules);
+a pool of forked workers, kept for the whole run, checks and evaluates the others (`batch_rows`:
+memoised cell readings; `batch_eval`: the whole-chunk array path), at most a few chunks ahead of
+the consumer, and sends back compact results, in file order. Memory stays bounded by the chunks in
+flight, whatever the file's size.
 """
 
 from __future__ import annotations
@@ -21,37 +26,33 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 
-from carekb.model.dates import parse_date
-from carekb.model.errors import CarekbError, CarekbErrors
+from carekb.model.errors import CarekbError
 from carekb.model.types import KB
-from carekb.inputs.profile import bind, check
-from carekb.inputs.tabular import MAX_CELL_CHARS, Sheet, open_table
+from carekb.inputs.tabular import Sheet, open_table
 from carekb.solver.gap import evaluate
-from carekb.solver.vectorized import evaluate_modes, fork_map, shared
-from carekb.app.batch_columns import (OFFICE_COLUMNS, STAFF_SHEETS, Column, Roster, header_map, ident, row_profile,
-                                      staff_by_office, _empty)
-from carekb.app.batch_sheets import Summary, brief, tier_order
+from carekb.solver.vectorized import evaluate_modes, fork_stream, shared
+from carekb.app.batch_columns import OFFICE_COLUMNS, STAFF_SHEETS, Column, Roster, header_map, ident, staff_by_office, _empty
+from carekb.app.batch_eval import briefs
+from carekb.app.batch_rows import RowError, check_row
+from carekb.app.batch_sheets import Summary, tier_order
 from carekb.app import fidelity
 from carekb.app.report import to_dict
 
 MODES = ("counted", "ignored")      # pledge modes: pledges counted as met / ignored (`--no-pledge`)
-CHUNK = 25_000                      # rows held at once: bounds memory whatever the file's size
+FIRST = 2_000                       # rows of the first chunk, done here before the workers are forked
+CHUNK = 10_000                      # rows of a worker's chunk: large enough that numpy calls are shared widely
 
+# everything an evaluation reads of an Office but its staff roster (`carekb.inputs.profile.Office`)
+_FACTS = attrgetter("service", "employees", "single_office_corp", "region", "monthly_units", "as_of", "shogu", "tokutei",
+                    "baseup", "history_given", "met", "top_annual_wage", "workplace", "collab_corp", "pledged", "effort",
+                    "guidance_done")
 
-@dataclass
-class RowError:
-    source: str
-    row: int
-    office: str
-    message: str
-
-    def __str__(self) -> str:
-        who = f" (id {self.office})" if self.office else ""
-        return f"{self.source}: row {self.row}{who}: {self.message}"
+__all__ = ["RowError", "OfficeResult", "Offices", "Batch", "MODES", "open_offices", "stream", "collect", "run"]
 
 
 @dataclass(slots=True)
@@ -81,8 +82,9 @@ class Batch:
     errors: list[RowError] = field(default_factory=list)
     modes: tuple[str, ...] = MODES
     rows: int = 0
-    evaluated: int = 0                                     # distinct office facts solved
-    evaluate_seconds: float = 0.0                          # wall time spent evaluating (the rest is reading and checking)
+    evaluated: int = 0                                     # offices solved
+    read_seconds: float = 0.0                              # wall time spent reading rows (in this process)
+    evaluate_seconds: float = 0.0                          # wall time spent waiting for checked and evaluated rows
 
     @property
     def results(self) -> list[tuple[int, dict]]:
@@ -114,7 +116,7 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
     """Every row's result or error, in file order. `json`: also each office's `carekb gap --format json`
     dict (under the first mode, readings in `lang`; with `alternatives` the equal-effort swaps too,
     one office at a time). `keep_offices`: each OfficeResult also carries its bound Office (.office).
-    `tick(k)`: k more rows done. `stats` (a Batch) receives the counts."""
+    `tick(k)`: k more rows done. `stats` (a Batch) receives the counts and timings."""
     for m in modes:
         if m not in MODES:
             raise CarekbError(f"unknown pledge mode '{m}' (counted, ignored)", "modes")
@@ -123,22 +125,48 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
     job = _Job(offices.sheet.source, offices.cols, offices.roster, as_of, tuple(m == "counted" for m in modes), json,
                alternatives, lang, keep_offices)
     known_ids: set[str] = set()
-    raw: list = []
-    id_col = next((i for i, c in offices.cols.items() if c.key == "office.id"), None)
-    for n, cells in offices.sheet.rows:
-        stats.rows += 1
-        raw.append((n, cells))
-        if id_col is not None and not _empty(cells[id_col]):
-            known_ids.add(ident(cells[id_col]))
-        if len(raw) >= chunk:
-            yield from _chunk(kb, raw, job, workers, tick, stats)
-            raw = []
-    yield from _chunk(kb, raw, job, workers, tick, stats)
+    results = fork_stream(_check_and_evaluate, _chunks(offices, known_ids, chunk, stats), (kb, job), workers)
+    while True:
+        started, reading = time.perf_counter(), stats.read_seconds
+        part = next(results, None)
+        stats.evaluate_seconds += time.perf_counter() - started - (stats.read_seconds - reading)
+        if part is None:
+            break
+        items, evaluated = part
+        stats.evaluated += evaluated
+        for item in items:
+            if isinstance(item, RowError):
+                stats.errors.append(item)
+            yield item
+        if tick:
+            tick(len(items))
     roster = offices.roster
     for oid in sorted(set(roster) - known_ids - {""}):
         e = RowError(roster.source, roster.first_row[oid], oid, "staff rows name an office id that is not in the offices table")
         stats.errors.append(e)
         yield e
+
+
+def _chunks(offices: Offices, known_ids: set, chunk: int, stats: Batch) -> Iterator[list]:
+    """The rows in chunks (the first one small), noting the office ids seen and the time spent reading."""
+    id_col = next((i for i, c in offices.cols.items() if c.key == "office.id"), None)
+    rows = iter(offices.sheet.rows)
+    size = min(FIRST, chunk)
+    while True:
+        started = time.perf_counter()
+        raw = []
+        for n, cells in rows:
+            raw.append((n, cells))
+            if id_col is not None and id_col < len(cells) and not _empty(cells[id_col]):
+                known_ids.add(ident(cells[id_col]))
+            if len(raw) >= size:
+                break
+        stats.rows += len(raw)
+        stats.read_seconds += time.perf_counter() - started
+        if not raw:
+            return
+        yield raw
+        size = chunk
 
 
 @dataclass(frozen=True)
@@ -155,54 +183,37 @@ class _Job:
     keep_offices: bool = False
 
 
-def _chunk(kb: KB, raw: list, job: _Job, workers, tick, stats: Batch):
-    """Check, bind and evaluate a chunk of rows, span by span on the workers, and yield in file order."""
-    span = _span(len(raw))
-    parts = fork_map(_check_and_evaluate, [(i, min(i + span, len(raw))) for i in range(0, len(raw), span)],
-                     (kb, raw, job), workers)
-    while True:
-        started = time.perf_counter()
-        try:
-            part, evaluated = next(parts)
-        except StopIteration:
-            break
-        finally:
-            stats.evaluate_seconds += time.perf_counter() - started
-        stats.evaluated += evaluated
-        for item in part:
-            if isinstance(item, RowError):
-                stats.errors.append(item)
-            yield item
-    if tick and raw:
-        tick(len(raw))
-
-
-def _check_and_evaluate(span: tuple[int, int]) -> tuple[list, int]:
-    """(each row's OfficeResult or RowError, number of distinct office facts evaluated), in a worker."""
-    kb, raw, job = shared()
-    checked = [_check_row(kb, job.source, n, cells, job.cols, job.roster, job.as_of) for n, cells in raw[span[0]:span[1]]]
-    distinct: dict = {}
-    offices = []
-    for _, _, _, office in checked:
-        if not isinstance(office, RowError):
-            k = _fact_key(office)
-            if k not in distinct:
-                distinct[k] = len(offices)
-                offices.append(office)
-    briefs = evaluate_modes(kb, offices, job.flags, brief) if job.flags else [()] * len(offices)
+def _check_and_evaluate(raw: list) -> tuple[list, int]:
+    """(each row's OfficeResult or RowError, number of distinct offices evaluated), in a worker. Offices
+    with the same facts but for their id and name (and without staff rows) are evaluated once."""
+    kb, job = shared()
+    checked, keys, distinct, offices = [], [], {}, []
+    for n, cells in raw:
+        row = check_row(kb, job.source, n, cells, job.cols, job.roster, job.as_of)
+        checked.append(row)
+        if isinstance(row[3], RowError):
+            continue
+        key = _FACTS(row[3]) if not row[3].staff else row
+        k = distinct.get(key)
+        if k is None:
+            k = distinct[key] = len(offices)
+            offices.append(row[3])
+        keys.append(k)
+    modes = briefs(kb, offices, job.flags) if job.flags else [()] * len(offices)
     datas = _json(kb, offices, job.flags[0] if job.flags else True, job.alternatives, job.lang) if job.json else None
-    out = []
+    out, keys = [], iter(keys)
     for n, oid, name, office in checked:
         if isinstance(office, RowError):
             out.append(office)
             continue
-        k = distinct[_fact_key(office)]
+        k = next(keys)
         data = None
-        if datas is not None:  # shared between rows with the same facts: re-stamp this row's identity on a copy
+        if datas is not None:   # shared between rows with the same facts: this row's identity on a copy
             data = dict(datas[k], office=office.id or office.name or None, office_name=office.name or None,
                         warnings=list(datas[k]["warnings"]))
-        out.append(OfficeResult(n, oid, name, office.service, kb.for_service(office.service).period_at(office.as_of).id,
-                                office.as_of, briefs[k], data, office if job.keep_offices else None))
+        period = kb.for_service(office.service).period_at(office.as_of).id
+        out.append(OfficeResult(n, oid, name, office.service, period, office.as_of, modes[k], data,
+                                office if job.keep_offices else None))
     return out, len(offices)
 
 
@@ -235,34 +246,6 @@ def summary_table(kb: KB, batch: Batch, lang: str = "ja") -> tuple[list[str], li
     return summary.headers, [summary.row(r) for r in batch.items]
 
 
-def _check_row(kb: KB, source: str, n: int, cells: list, cols: dict[int, Column], roster: Roster, as_of):
-    values = {cols[i].key: v for i, v in enumerate(cells) if i in cols}
-    oid = "" if _empty(values.get("office.id")) else ident(values["office.id"])
-    name = "" if _empty(values.get("office.name")) else ident(values["office.name"])
-    prefix = f"{source}: row {n}" + (f" (id {oid})" if oid else "")
-    try:
-        long = next((k for k, v in values.items() if isinstance(v, str) and len(v) > MAX_CELL_CHARS), None)
-        if long:
-            raise CarekbError(f"cell of {len(values[long]):,} characters (at most {MAX_CELL_CHARS:,})", prefix, long)
-        data = row_profile(values)
-        if "as_of" in data and not isinstance(data["as_of"], dt.date):
-            data["as_of"] = parse_date(data["as_of"], prefix, "as_of")
-        if oid in roster:
-            data["staff"] = roster[oid]
-        office = check(data, {}, prefix, kb)
-        office, _ = bind(office, kb, as_of)
-        return n, oid, name, office
-    except CarekbError as e:
-        return n, oid, name, RowError(source, n, oid, _row_message(e, prefix))
-
-
-def _span(n: int) -> int:
-    """Rows a worker checks and evaluates at once: large spans share numpy calls among more offices
-    (1.9 → 1.5 ms an office from 3,000 to 12,000) but hold their Evaluations until rendered; the
-    first span is the parent's, whose compiled rules the workers then inherit."""
-    return max(500, min(6_000, n // 5 + 1))
-
-
 def _json(kb: KB, offices: list, use_pledges: bool, alternatives: bool, lang: str) -> list[dict]:
     """`carekb gap --format json` of each office, in order."""
     if alternatives:  # alternatives need the one-office path (the equal-effort swaps)
@@ -281,21 +264,3 @@ def _json(kb: KB, offices: list, use_pledges: bool, alternatives: bool, lang: st
 def _as_json(kb: KB, lang: str, ev, alternatives: bool = False) -> dict:
     """The dict `carekb gap --format json` prints, readings and user rates included."""
     return fidelity.annotate(to_dict(ev, alternatives=alternatives), kb, ev, lang)
-
-
-def _row_message(e: CarekbError, prefix: str) -> str:
-    """The error without the 'FILE: row N (id X)' prefix that RowError adds back; every problem of
-    the row on one line, separated by ' / '."""
-    if isinstance(e, CarekbErrors):
-        shown = [_row_message(CarekbError(p.message, p.source, p.where), prefix) for p in e.problems[:CarekbErrors.SHOWN]]
-        more = len(e.problems) - len(shown)
-        return " / ".join(shown + ([f"… +{more}"] if more > 0 else []))
-    text = str(e)
-    return text[len(prefix) + 2:] if text.startswith(prefix + ": ") else text
-
-
-def _fact_key(office):
-    """Everything an evaluation depends on: the office minus its identity (id, name, file)."""
-    staff = tuple(tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items()))
-                  if isinstance(s, dict) else s for s in office.staff)
-    return replace(office, id="", name="", source="", staff=()), staff

@@ -8,7 +8,7 @@ from carekb.model.types import Cited
 from carekb.solver import yen
 from carekb.solver.gap import Evaluation, alternatives_for
 from carekb.solver.memo import per_kb
-from carekb.solver.explain import describe_condition
+from carekb.solver.explain import describe_condition, why_needed_all
 
 ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
 # Period OLD: a tier id names the old additions claimed together, e.g. S1+T1+B.
@@ -43,12 +43,15 @@ def cited(c: Cited) -> dict:
 
 def money(ev: Evaluation, rate) -> tuple[int | None, str | None]:
     """Monthly yen of the addition at this rate, or None and why not."""
-    o = ev.office
+    return money_at(ev.kb, ev.office, rate)
+
+
+def money_at(kb, o, rate) -> tuple[int | None, str | None]:
     if o.monthly_units is None or o.region is None:
         return None, None
     if rate is None:
         return None, "rate unknown"
-    price = ev.kb.prices.get((o.service, o.region))
+    price = kb.prices.get((o.service, o.region))
     if price is None:
         return None, f"unit price unknown for {o.service} in {o.region}"
     return yen.addition_yen(o.monthly_units, rate.pct, price.yen), None
@@ -58,20 +61,26 @@ def money_view(ev: Evaluation) -> tuple[int | None, list[str], dict[str, int | N
     """The current monthly yen, the result's warnings (the evaluation's, then the yen and unknown-rate
     notes in target order, each once) and each reachable target's monthly gain (None: unknown).
     Shared by the JSON contract and the batch tables, so both say the same."""
-    o = ev.office
     highest = ev.results.get(ev.highest) if ev.highest else None
-    warnings = list(ev.warnings)
-    current, why = money(ev, highest.rate) if highest else (0 if o.monthly_units is not None and o.region else None, None)
+    targets = [(tid, r.rate, r.reachable) for tid in ev.targets for r in (ev.results[tid],)]
+    return money_lines(ev.kb, ev.office, ev.period.id, highest is not None, highest.rate if highest else None,
+                       targets, ev.warnings)
+
+
+def money_lines(kb, o, period_id: str, held: bool, held_rate, targets, warnings) -> tuple[int | None, list[str], dict]:
+    """`money_view` from its parts: whether a tier is held and its rate, the targets as
+    (tier id, rate, reachable), the evaluation's warnings."""
+    warnings = list(warnings)
+    current, why = money_at(kb, o, held_rate) if held else (0 if o.monthly_units is not None and o.region else None, None)
     if why:
         warnings.append(f"yen for the current tier: {why}")
     gains: dict[str, int | None] = {}
-    for tid in ev.targets:
-        r = ev.results[tid]
-        if r.rate is None:
-            warnings.append(f"rate for tier {tid} is unknown for {o.service} in {ev.period.id}")
-        if not r.reachable:
+    for tid, rate, reachable in targets:
+        if rate is None:
+            warnings.append(f"rate for tier {tid} is unknown for {o.service} in {period_id}")
+        if not reachable:
             continue
-        y, why = money(ev, r.rate)
+        y, why = money_at(kb, o, rate)
         gains[tid] = y - current if y is not None and current is not None else None
         if gains[tid] is None and why and why != "rate unknown":
             warnings.append(f"yen for tier {tid}: {why}")
@@ -82,6 +91,7 @@ def to_dict(ev: Evaluation, alternatives: bool = True) -> dict:
     kb, o, period = ev.kb, ev.office, ev.period
     highest = ev.results.get(ev.highest) if ev.highest else None
     current_yen, warnings, gains = money_view(ev)
+    whys = why_needed_all(ev, ev.targets)
     targets = []
     for tid in ev.targets:
         r = ev.results[tid]
@@ -104,7 +114,8 @@ def to_dict(ev: Evaluation, alternatives: bool = True) -> dict:
             t["yen_per_year_gain"] = 12 * gains[tid]
         if r.exception is not None:
             t["relies_on"] = {"id": r.exception.id, "label": r.exception.label_en, **cited(r.exception.cited)}
-        t["actions"] = [action_info(ev, a) for a in r.missing]
+        why = whys.get(tid, {})   # the rules that bring in actions the tier does not name itself
+        t["actions"] = [{**action_info(ev, a), "required_by": why.get(a, [])} for a in r.missing]
         t["rate_source"] = cited(r.rate.cited) if r.rate else None
         targets.append(t)
     out = {
@@ -177,10 +188,14 @@ def _action_info(kb, period_id: str, action: str) -> dict:
 
 
 def unreachable_reason(ev: Evaluation, r) -> str:
-    o = ev.office
-    if r.reason == "history":
+    return reason_text(ev.office, r.tier, r.reason)
+
+
+def reason_text(o, tier, reason: str) -> str:
+    """Why a tier cannot be reached: its May-2024 history condition, or no action set works."""
+    if reason == "history":
         held = f"shogu={o.shogu or 'none'}, tokutei={o.tokutei or 'none'}, baseup={str(o.baseup).lower()}"
-        return f"requires the additions held in May 2024 to be: {_described(r.tier.reachable_when)}; this office: {held}"
+        return f"requires the additions held in May 2024 to be: {_described(tier.reachable_when)}; this office: {held}"
     return "no set of actions satisfies the rules on this date (e.g. a pledge deadline has passed)"
 
 
