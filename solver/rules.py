@@ -227,9 +227,20 @@ class Compiler:
             return hit
         if e in self.stack:
             raise CarekbError(f"circular rule definition through {e}", "kb")
-        self.stack.append(e)
-        out = self._dnf(e)
-        self.stack.pop()
+        # Shared between compilations of other office situations that agree on everything this
+        # sub-expression reads (its `reads`): most of a tier's rules read few office facts.
+        ctx = self.ctx
+        key = (e, ctx.period.id, ctx.use_pledges,
+               tuple(ctx.holds(x) if kind == "cond" else x in ctx.office.met for kind, x in reads(ctx.kb, ctx.period.id, e)))
+        shared = state(ctx.kb).subexpressions
+        out = shared.get(key)
+        if out is None:
+            self.stack.append(e)
+            out = self._dnf(e)
+            self.stack.pop()
+            if len(shared) > 200_000:
+                shared.clear()
+            shared[key] = out
         self.memo[e] = out
         return out
 
@@ -266,6 +277,40 @@ class Compiler:
 
 
 CONDITION_KINDS = ("field", "date_le", "group")
+
+
+@per_kb
+def reads(kb: KB, period_id: str, e: tuple) -> tuple:
+    """What compiling `e` in this period reads of an office besides the pledge mode, as ("cond", condition)
+    (its truth) and ("met", requirement id) (whether met as a whole): the conditions it contains, and
+    for each requirement the conditions of its applicability, of the period's derived rules for it, of
+    the pledges that can stand in for it (their deadlines too), and its own definition's reads."""
+    kind = e[0]
+    if kind in CONDITION_KINDS:
+        return (("cond", e),)
+    found: set = set()
+    if kind in ("all", "any"):
+        for op in e[1]:
+            found.update(reads(kb, period_id, op))
+    elif kind == "tier":
+        found.update(reads(kb, period_id, kb.tiers[e[1]][e[2]].expr))
+    elif kind in ("act", "req"):
+        rid = e[1]
+        req = kb.requirements.get(rid)
+        if kind == "req":
+            found.add(("met", rid))
+            if req is not None and req.definition:
+                found.update(reads(kb, period_id, req.definition))
+        if req is not None and req.applicable_when is not None:
+            found.add(("cond", req.applicable_when))
+        found.update(("cond", d.condition) for d in kb.derived.get(period_id, ()) if d.requirement == rid)
+    if kind in ("act", "req", "wrule"):     # the nodes a pledge can stand in for
+        for p in kb.pledges.get(period_id, ()):
+            if e in p.targets:
+                found.add(("cond", ("date_le", p.deadline)))
+                if p.condition:
+                    found.update(reads(kb, period_id, p.condition))
+    return tuple(sorted(found, key=repr))
 
 
 def sub_expressions(kb: KB, roots) -> set[tuple]:
