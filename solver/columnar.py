@@ -195,8 +195,9 @@ class _Run:
                 continue
             for lo in range(0, len(jobs), BLOCK):
                 part = jobs[lo:lo + BLOCK]
+                outcomes = self.outcomes
                 for k, r, slot in zip(part.tolist(), ranks[lo:lo + BLOCK], bucket.solve(open_masks[part], items[part])):
-                    self.outcomes[k].slots[r] = slot
+                    outcomes[k].slots[r] = slot
 
     def _actions(self) -> tuple[np.ndarray, np.ndarray]:
         """Per placed Outcome: the actions not in place (registry bits) and the workplace items in place."""
@@ -231,7 +232,7 @@ class _Bucket:
 
     def __init__(self, kb: KB, table, list_id: str, held: tuple):
         self.kb, self.table, self.list_id, self.held = kb, table, list_id, held
-        self.missing: dict[tuple, tuple] = {}
+        self.slots: dict[tuple, tuple] = {}   # (cost, missing masks, group, variant) -> slot tuple
         self.order: dict[str, tuple] = {}     # action id -> its report order (outcome.action_key)
         self.jobs: list[int] = []     # placed Outcomes (their index in the run) ...
         self.ranks: list[int] = []    # ... and the rank of this table's tier in each
@@ -310,30 +311,27 @@ class _Bucket:
         group = np.concatenate(groups_of)[col]
         added = np.stack(added_of)[group, rows]
         exc = np.stack(exc_of)[group, rows]
-        out = []
-        for c, m, a, gi, e in zip(best.tolist(), miss.tolist(), added.tolist(), group.tolist(), exc.tolist()):
-            if c >= INFEASIBLE:
-                out.append(IMPOSSIBLE)
-                continue
-            variants = self.groups[gi][5]
-            names, pledges = self._names(m, a)
-            out.append((True, "", c, names, variants[e][0] if e >= 0 else None, pledges))
+        out, memo = [], self.slots
+        for key in zip(best.tolist(), miss.tolist(), added.tolist(), group.tolist(), exc.tolist()):
+            slot = memo.get(key)
+            if slot is None:
+                if len(memo) > 100_000:
+                    memo.clear()
+                slot = memo[key] = self._slot(*key)
+            out.append(slot)
         return out
 
-    def _names(self, miss: int, added: int) -> tuple[tuple[str, ...], bool]:
-        """The missing action ids in report order, and whether one is a pledge."""
-        key = (miss, added)
-        hit = self.missing.get(key)
-        if hit is None:
-            if len(self.missing) > 50_000:
-                self.missing.clear()
-            reg, order = terms.registry(self.kb), self.order
-            acts = reg.names(miss) + [actions.workplace(n) for n in range(added.bit_length()) if added >> n & 1]
-            for a in acts:
-                if a not in order:
-                    order[a] = action_key(self.kb, a)
-            hit = self.missing[key] = (tuple(sorted(acts, key=order.__getitem__)), any(map(actions.is_pledge, acts)))
-        return hit
+    def _slot(self, cost: int, miss: int, added: int, group: int, variant: int) -> tuple:
+        """The slot tuple of a chosen term: its missing action ids in report order, its exception."""
+        if cost >= INFEASIBLE:
+            return IMPOSSIBLE
+        reg, order = terms.registry(self.kb), self.order
+        acts = reg.names(miss) + [actions.workplace(n) for n in range(added.bit_length()) if added >> n & 1]
+        for a in acts:
+            if a not in order:
+                order[a] = action_key(self.kb, a)
+        exception = self.groups[group][5][variant][0] if variant >= 0 else None
+        return (True, "", cost, tuple(sorted(acts, key=order.__getitem__)), exception, any(map(actions.is_pledge, acts)))
 
     def _complete(self, variants, items: np.ndarray):
         """(cost, items added, index of the variant used or -1 for none) per row: best_completion's choice."""

@@ -24,6 +24,7 @@ flight, whatever the file's size.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -187,6 +188,16 @@ def _check_and_evaluate(raw: list) -> tuple[list, int]:
     """(each row's OfficeResult or RowError, number of distinct offices evaluated), in a worker. Offices
     with the same facts but for their id and name (and without staff rows) are evaluated once."""
     kb, job = shared()
+    paused = gc.isenabled()
+    gc.disable()   # many small objects, no cycles: collection passes would only cost
+    try:
+        return _check_and_evaluate_rows(kb, job, raw)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _check_and_evaluate_rows(kb: KB, job: _Job, raw: list) -> tuple[list, int]:
     checked, keys, distinct, offices = [], [], {}, []
     for n, cells in raw:
         row = check_row(kb, job.source, n, cells, job.cols, job.roster, job.as_of)

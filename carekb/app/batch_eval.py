@@ -10,6 +10,8 @@ with integer arithmetic. Offices the array path does not take go through `gap.ev
 
 from __future__ import annotations
 
+import gc
+
 from carekb.model.types import KB
 from carekb.inputs.profile import Office
 from carekb.solver import columnar
@@ -21,15 +23,21 @@ from carekb.app.report import money_lines, pct, reason_text
 
 def briefs(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple]:
     """Per office, its brief tuple under each pledge mode (True: pledges counted), in input order."""
-    memo: dict = {}
-    out = []
-    for office, outcomes in zip(offices, columnar.solve(kb, offices, modes)):
-        if outcomes is None:
-            okb = kb.for_service(office.service)
-            out.append(tuple(brief(evaluate(okb, office, okb.period_at(office.as_of), use)) for use in modes))
-        else:
-            out.append(tuple(_brief(o, memo) for o in outcomes))
-    return out
+    paused = gc.isenabled()
+    gc.disable()   # millions of small tuples and no reference cycles: collection passes would be pure cost
+    try:
+        memo: dict = {}
+        out = []
+        for office, outcomes in zip(offices, columnar.solve(kb, offices, modes)):
+            if outcomes is None:
+                okb = kb.for_service(office.service)
+                out.append(tuple(brief(evaluate(okb, office, okb.period_at(office.as_of), use)) for use in modes))
+            else:
+                out.append(tuple(_brief(o, memo) for o in outcomes))
+        return out
+    finally:
+        if paused:
+            gc.enable()
 
 
 class _View:
