@@ -161,7 +161,8 @@ def _items(v) -> list:
         elif x in CIRCLED:
             out.append(CIRCLED[x])
         else:
-            out.append(int(x) if x.isdigit() else x)
+            # not int("²"), int() of 4,300+ digits nor a fraction (3.5 from a workbook): left for check to report
+            out.append(int(x) if isinstance(x, str) and x.isdecimal() and len(x) <= 15 else x)
     return out
 
 

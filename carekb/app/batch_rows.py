@@ -32,13 +32,14 @@ from carekb.inputs.tabular import MAX_CELL_CHARS
 from carekb.app.batch_columns import (LIST_SPLIT, Column, Roster, _bool, _empty, _history, _items, _list, _scalar,
                                       ident, row_profile)
 
-MEMO_ENTRIES = 100_000        # per memo; past this (or MEMO_CHARS of keys) a memo starts again empty
-MEMO_CHARS = 4_000_000
+MEMO_ENTRIES = 20_000         # per memo; past this (or MEMO_CHARS of keys) a memo starts again empty:
+MEMO_CHARS = 1_000_000        # about 5 MB a memo at most, some 80 MB for all of them in a hostile file
 MEMO_KEY_CHARS = 256          # longer cells are read without being remembered
 
 
 @dataclass
 class RowError:
+    """A row that cannot be used: `FILE: row N (id X): message`; the other rows go on."""
     source: str
     row: int
     office: str
@@ -191,9 +192,14 @@ _NUMBERS = {
     "office.monthly_units": (_read_units, "monthly_units", 100_000_000),
     "top_annual_wage": (_read_wage, "top_annual_wage", MAX_WAGE),
 }
-_LISTS = ("met", "pledged")     # ids, read against the service's scheme
 
 _EMPTY = object()     # a blank cell: no key in the profile
+
+
+def _ascii_words(v: str) -> list[str]:
+    """The words of an ASCII cell as batch_columns.LIST_SPLIT splits it (its ASCII separators: ',',
+    ';' and whitespace, where \\s is exactly str.isspace), without the regex."""
+    return v.replace(",", " ").replace(";", " ").split()
 
 
 class _Rows:
@@ -206,8 +212,10 @@ class _Rows:
         self.width = max(keys, default=-1) + 1
         self.id_col = next((i for i, k in keys.items() if k == "office.id"), None)
         self.name_col = next((i for i, k in keys.items() if k == "office.name"), None)
-        self.memos = {k: _Memo() for k in (*_SCALARS, *_NUMBERS, "office.service", "workplace", "period")}  # workplace: numbers from a workbook
+        # cell → reading, per column (workplace: its numbers from a workbook), and (service, day) → period
+        self.memos = {k: _Memo() for k in (*_SCALARS, *_NUMBERS, "office.service", "workplace", "period")}
         self.words = _Memo()                             # a word of a workplace cell → (profile value, numbers)
+        self.digits = _Memo()                            # a word of plain digits → its int
         # ids are read against the KB of the service's scheme: (met|pledged, id of that KB) → id as written → id
         self.ids_of: dict[tuple[str, int], _Memo] = {}
         # the profile dict's keys in the full path's order (file order), each dropped when its cell is blank
@@ -273,11 +281,14 @@ class _Rows:
     # than the memo saved (measured: +8 µs a row).
     def workplace(self, v: str):
         """(profile list, item numbers) of a workplace text cell, word by word (as batch_columns._items splits it)."""
-        if v.isascii():   # "1 3 5", "1, 5, 9": LIST_SPLIT's ASCII separators are whitespace (\s is str.isspace), ',' and ';'
-            words = v.replace(",", " ").replace(";", " ").split()
-            if "".join(words).isdigit() and max(map(len, words)) <= 15:   # each word an int to _items, its own item
-                doc = list(map(int, words))
+        if v.isascii():   # "1 3 5", "1, 5, 9": each word plain digits, an int to _items and its own item
+            try:
+                doc = list(map(self.digits.__getitem__, _ascii_words(v)))
                 return doc, frozenset(doc)
+            except KeyError:
+                for word in _ascii_words(v):
+                    if word.isdigit() and len(word) <= 15:
+                        self.digits.put(word, int(word), len(word))
         doc, numbers = [], []
         memo = self.words
         for word in LIST_SPLIT.split(v.strip()):
@@ -297,7 +308,10 @@ class _Rows:
         memo = self.ids_of.get((key, id(skb)))
         if memo is None:
             memo = self.ids_of[key, id(skb)] = _Memo()
-        doc = [str(x) for x in _list(v)] if type(v) is not str else list(filter(None, LIST_SPLIT.split(v.strip())))
+        if type(v) is not str:
+            doc = [str(x) for x in _list(v)]
+        else:
+            doc = _ascii_words(v) if v.isascii() else list(filter(None, LIST_SPLIT.split(v.strip())))
         try:
             got = frozenset(map(memo.__getitem__, doc))
         except KeyError:     # a word not read yet
@@ -387,8 +401,8 @@ def _fast(rows: _Rows, source: str, cells: list, names: dict, staff: list | None
         docs[place][sub], kw[attr] = got
     for i, memo, reader, attr, hi, place, sub in rows.numbers:
         v = cells[i]
-        if type(v) is str and v.isdigit() and v.isascii() and len(v) <= 15:
-            got = int(v)      # plain digits: what _scalar then normalize.whole or money read
+        if type(v) is str and (d := v.replace(",", "")).isdigit() and d.isascii() and len(d) <= 15:
+            got = int(d)      # digits and commas: what _scalar (which drops every comma) then normalize.whole or money read
             if got > hi:
                 raise _Bad
             docs[place][sub] = kw[attr] = got
@@ -452,7 +466,7 @@ def _fast(rows: _Rows, source: str, cells: list, names: dict, staff: list | None
             kw["staff"] = parse_staff(staff, skb, source, {})
         except CarekbError:
             raise _Bad from None
-    day = as_of_or_today(as_of, kw.get("as_of"))
+    day = as_of or kw.get("as_of") or as_of_or_today()     # the first date given, else today
     period, items = rows.period(sid, skb, day)
     workplace = kw.get("workplace")
     if workplace and not workplace <= items:
