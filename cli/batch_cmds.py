@@ -32,30 +32,19 @@ DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
 
 @main.command()
 @click.argument("offices", metavar="OFFICES.csv|xlsx", required=False, type=click.Path(dir_okay=False))
-@click.option("--out", "out", metavar="RESULT.xlsx|csv|json|parquet", type=click.Path(dir_okay=False),
-              help="Where to write the results; the format follows the suffix.")
-@click.option("--template", "template", is_flag=False, flag_value=DEFAULT_TEMPLATE, default=None, metavar="[PATH]",
-              help=f"Write a documented input template (.xlsx or .csv; default {DEFAULT_TEMPLATE}) and stop.")
-@click.option("--reports", "reports_dir", metavar="DIR", type=click.Path(file_okay=False),
-              help="Also write one HTML client report per office (as `carekb report`) into DIR, named by office id "
-                   "(else row-N.html); bad rows get none. Slower: about one `carekb report` per office.")
-@click.option("--staff", "staff", metavar="STAFF.csv|xlsx", type=click.Path(dir_okay=False),
-              help="Staff roster rows (事業所番号, 氏名, 職種, 資格, ...); default: a sheet named 職員/staff in the input.")
-@click.option("--as-of", "as_of", metavar="DATE", help="Evaluate every office under the rules of this date.")
-@click.option("--pledges", "pledges", type=click.Choice(["both", "counted", "ignored"]), default="both", show_default=True,
-              help="Pledge modes in the tables: pledged requirements counted as met, ignored, or both side by side "
-                   "(JSON: one mode, counted unless --no-pledge).")
+@click.option("--out", "out", metavar="RESULT.xlsx|csv|json|parquet", type=click.Path(dir_okay=False))
+@click.option("--template", "template", is_flag=False, flag_value=DEFAULT_TEMPLATE, default=None, metavar="[PATH]")
+@click.option("--reports", "reports_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--staff", "staff", metavar="STAFF.csv|xlsx", type=click.Path(dir_okay=False))
+@click.option("--as-of", "as_of", metavar="DATE")
+@click.option("--pledges", "pledges", type=click.Choice(["both", "counted", "ignored"]), default="both", show_default=True)
 @NO_PLEDGE_OPTION
-@click.option("--alternatives", is_flag=True,
-              help="JSON only: also list equal-effort alternatives (as `carekb gap` does; about 3× slower).")
-@click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
-              help="Encoding of CSV output (UTF-8 is written with a BOM so that Excel reads it).")
-@click.option("--progress/--no-progress", "progress", default=None,
-              help="Progress lines on stderr (default: only when stderr is a terminal).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
-@click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Processes that share the evaluation (default: one per CPU; 1: this process only).")
-@click.option("--timings", is_flag=True, hidden=True, help="Print the read / evaluate / write split (bench/batch_bench.py).")
+@click.option("--alternatives", is_flag=True)
+@click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True)
+@click.option("--progress/--no-progress", "progress", default=None)
+@click.option("--quiet", "-q", is_flag=True)
+@click.option("--workers", type=click.IntRange(min=1), metavar="N")
+@click.option("--timings", is_flag=True, hidden=True)
 @OVERLAY_OPTION
 @RATES_OPTION
 @READING_OPTION
@@ -63,28 +52,7 @@ DEFAULT_TEMPLATE = "carekb-batch-template.xlsx"
 @handles_errors
 def batch(offices, out, template, reports_dir, staff, as_of, pledges, no_pledge, alternatives, encoding, progress, quiet, workers,
           timings, overlays, rates, reading, lang):
-    """Gap analysis for many offices: one table row per office.
-
-    \b
-    Each row is built into a profile (same keys and checks as `carekb gap`), evaluated and
-    reported, by default both with pledges counted and without. XLSX output has one summary sheet
-    per rule period (one row per office: highest tier, rate, yen, and for each tier of the period
-    the missing count or 取得済/対象外/到達不可, and the yen gained), the missing actions with their
-    labels, sources and confidence (continued on further sheets past Excel's 1,048,576 rows), and
-    an errors sheet. CSV output writes the summary to the path, the actions to STEM-actions.csv
-    and row errors to STEM-errors.csv. JSON is a list of `carekb gap --format json` results.
-    Parquet (needs pyarrow) has one row per office × tier × pledge mode.
-
-    \b
-    A bad row is reported as "FILE: row N (id X): message" and the others go on; the run ends
-    with "N offices, K errors" and exit status 1 if any row failed, 2 if the file itself is
-    unusable (then no output file is written). The output files appear together, when all are done.
-
-    \b
-    Example:
-      carekb batch --template offices.xlsx
-      carekb batch examples/batch/offices.csv --out result.xlsx
-    """
+    """`carekb batch` (its --help: help.batch in carekb/i18n/messages-help.yaml)."""
     if template:
         if offices or out:
             raise CarekbError("--template writes a template only; give no OFFICES or --out with it", "--template")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import json
 import os
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from carekb.i18n import default_lang, set_lang
+from carekb.i18n import LANGS, default_lang, set_lang
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile import parse_date
 from carekb.app.api import load_kb
@@ -19,23 +21,53 @@ from carekb.app.contract import note_overlays  # noqa: F401 (used by the batch c
 from carekb.model.overlay import overlay_info  # noqa: F401
 from carekb.render.table import table  # noqa: F401 (the commands' text tables)
 
+_ARGV_LANG: contextvars.ContextVar[str | None] = contextvars.ContextVar("carekb_argv_lang", default=None)
+
+
+def lang_on_command_line(args) -> str | None:
+    """The value of a --lang anywhere in `args` (the last one wins), as click would take it."""
+    found = None
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        value = args[i + 1] if a == "--lang" and i + 1 < len(args) else a[7:] if a.startswith("--lang=") else None
+        if value in LANGS:
+            found = value
+    return found
+
+
+@contextlib.contextmanager
+def command_line_lang(args):
+    """For one run of the command line: its --lang (wherever it is) is every option's default and the
+    language of --help, which click prints as soon as it meets it, before a later --lang is read."""
+    token = _ARGV_LANG.set(lang_on_command_line(args))
+    set_lang(requested_lang())
+    try:
+        yield
+    finally:
+        _ARGV_LANG.reset(token)
+
+
+def requested_lang() -> str:
+    """--lang from the command line, else CAREKB_LANG, else Japanese."""
+    return _ARGV_LANG.get() or default_lang()
+
+
 def _set_lang(ctx, param, value):
     set_lang(value)      # before the other options are read: their errors speak this language too
     return value
 
 
-LANG_OPTION = click.option("--lang", type=click.Choice(["ja", "en"]), default=default_lang, show_default="ja", is_eager=True,
-                           callback=_set_lang, help="Language of labels and messages in tables.")
-FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                             show_default=True, help="table: readable; json: the machine contract (docs/profile.md).")
-
-
-ENDPOINT_OPTION = click.option("--endpoint", metavar="URL",
-                               help="Read the rules from a remote SPARQL 1.1 endpoint (e.g. `carekb serve`) instead of kb/.")
-AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
-                            help="Evaluate under the rules of this date (overrides the profile's as_of; default: today).")
-NO_PLEDGE_OPTION = click.option("--no-pledge", is_flag=True,
-                                help="Ignore pledges (誓約): count only what is really in place.")
+# Help texts of options and commands: carekb/i18n/messages-help.yaml (cli/localized_help.py).
+LANG_OPTION = click.option("--lang", type=click.Choice(LANGS), default=requested_lang, show_default="ja", is_eager=True,
+                           callback=_set_lang)
+# the same for commands whose code does not need the value (their messages follow current_lang())
+LANG_ONLY_OPTION = click.option("--lang", type=click.Choice(LANGS), default=requested_lang, show_default="ja",
+                                is_eager=True, callback=_set_lang, expose_value=False)
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+ENDPOINT_OPTION = click.option("--endpoint", metavar="URL")
+AS_OF_OPTION = click.option("--as-of", "as_of", metavar="YYYY-MM-DD")
+NO_PLEDGE_OPTION = click.option("--no-pledge", is_flag=True)
 
 
 def as_of_date(as_of: str | None):
@@ -120,17 +152,7 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
         raise
 
 
-RATES_OPTION = click.option(
-    "--rates", "rates", metavar="FILE.csv", type=click.Path(dir_okay=False),
-    help="Rates to use where the KB lacks them (or to replace its own): CSV period,service,tier,rate_pct[,source] "
-         "(`carekb services --unknown-rates` writes the rows to fill). Results mark them as user-supplied; "
-         "kb_version gains the file's hash.")
-READING_OPTION = click.option(
-    "--reading", "reading", metavar="ID", multiple=True,
-    help="Evaluate under this reading of a contested rule (e.g. C1-B; repeatable, one per rule). "
-         "Without it each rule's default reading applies and the result lists the readings that change it.")
-
-OVERLAY_OPTION = click.option(
-    "--rules-overlay", "overlays", multiple=True, metavar="FILE.ttl", type=click.Path(dir_okay=False),
-    help="Turtle that adds or replaces KB facts for this run only (repeatable; for each subject and "
-         "property it states, its values replace the KB's). Results list it and report a different kb_version.")
+# what they do: help.opt.rates, help.opt.reading, help.opt.rules-overlay in carekb/i18n/messages-help.yaml
+RATES_OPTION = click.option("--rates", "rates", metavar="FILE.csv", type=click.Path(dir_okay=False))
+READING_OPTION = click.option("--reading", "reading", metavar="ID", multiple=True)
+OVERLAY_OPTION = click.option("--rules-overlay", "overlays", multiple=True, metavar="FILE.ttl", type=click.Path(dir_okay=False))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from carekb import __version__
 
-from carekb.cli.common import handles_errors
-from carekb.i18n import set_lang
+from carekb.cli.common import LANG_ONLY_OPTION, command_line_lang
+from carekb.cli.localized_help import Command, LocalizedHelp, install_click_messages, metavars
+from carekb.i18n import t
 from carekb.render import width
 
 
@@ -17,7 +20,10 @@ class OneLineUsageError(click.ClickException):
     exit_code = 2
 
     def __init__(self, e: click.UsageError):
-        super().__init__(e.format_message())
+        message = e.format_message()
+        # a missing argument is named by its placeholder: 'PROFILE' → 'プロファイル' as in the help (not
+        # in other errors, which quote the user's own value)
+        super().__init__(metavars(message) if isinstance(e, click.MissingParameter) else message)
         self.hint = f" ({e.ctx.command_path} -h)" if e.ctx is not None else ""
 
     def show(self, file=None) -> None:
@@ -25,10 +31,18 @@ class OneLineUsageError(click.ClickException):
         click.echo(f"carekb: error: {text}", file=file, err=file is None)
 
 
+install_click_messages()    # click's own usage errors in the user's language too
 _NO_ARGS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
-class Group(click.Group):
+class Group(LocalizedHelp, click.Group):
+    command_class = Command
+
+    def main(self, args=None, *a, **kw):
+        args = list(sys.argv[1:] if args is None else args)
+        with command_line_lang(args):
+            return super().main(args, *a, **kw)
+
     def list_commands(self, ctx):
         return list(self.commands)  # in the order they were added: most used first
 
@@ -49,29 +63,19 @@ class Group(click.Group):
             raise OneLineUsageError(e) from None
 
 
+def _print_version(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(t("help.version_line", prog="carekb", version=__version__))
+        ctx.exit()
+
+
+# The help texts of the group, its options and every command: carekb/i18n/messages-help.yaml
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="carekb")
-@click.option("--ambiguous-wide", is_flag=True, default=None,
-              help="Count ambiguous-width characters (Ⅰ–Ⅴ, ①, ○, ×, —) as two columns, as Japanese terminals "
-                   "draw them (also CAREKB_AMBIGUOUS_WIDE=1).")
-@click.option("--wide", is_flag=True, default=None,
-              help="Print every cell in full, however wide (also CAREKB_WIDE=1); default: fit the terminal.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version)
+@click.option("--ambiguous-wide", is_flag=True, default=None)
+@click.option("--wide", is_flag=True, default=None)
+@LANG_ONLY_OPTION
 def main(ambiguous_wide, wide):
-    """carekb: 福祉・介護職員等処遇改善加算の要件ナレッジベースとギャップ分析。
-
-    Knowledge base of the wage-improvement addition for welfare and care staff (障害福祉 and
-    介護保険), with an exact solver: the highest tier an office can claim on a date, and the smallest set
-    of actions that closes the gap to each higher tier, each traced to its legal source.
-
-    \b
-    Start with:
-      carekb gap examples/r7-after-school-day.yaml        gaps to every higher tier
-      carekb tiers examples/r8-employment-b.yaml          attainable tiers and rates
-      carekb explain examples/r7-after-school-day.yaml II why a tier is not attained
-      carekb requirements --period R8                     the rules of a period
-      carekb tiers examples/kaigo-r8-home-visit.yaml      a 介護保険 office
-
-    Documentation: README.md and docs/ (docs/profile.md: the profile and JSON contract).
-    """
-    set_lang(None)      # the default (CAREKB_LANG, else ja); each command's --lang sets it again
+    """carekb: the command group (help text: help.carekb in carekb/i18n/messages-help.yaml). The language
+    is set before this runs: Group.main reads --lang from the whole command line (else CAREKB_LANG, else ja)."""
     width.configure(ambiguous_wide=ambiguous_wide, wide=wide)

@@ -10,95 +10,58 @@ from carekb.model.errors import CarekbError
 from carekb.app.report import short_tier
 from carekb.cli.common import ENDPOINT_OPTION, FORMAT_OPTION, LANG_OPTION, as_of_date, echo_json, handles_errors, load_rules, table
 from carekb.cli.group import main
-from carekb.render.width import fit
 from carekb.render.provisions_text import with_text as with_text_lines
+from carekb.render.rule_text import in_words, requirements_text
+from carekb.render.width import fit
+from carekb.inputs import normalize
+from carekb.i18n import t
 
-SCHEME_OPTION = click.option("--scheme", metavar="S", help="Scheme id: shogai (障害福祉, the default) or kaigo (介護保険).")
+SCHEME_OPTION = click.option("--scheme", metavar="S")
 
 
 @main.command()
-@click.option("--period", metavar="P", help="Rule period id (OLD, R6, R7, R8); default: the period of --as-of or today.")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Show the period in force on this date.")
+@click.option("--period", metavar="P")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD")
 @SCHEME_OPTION
-@click.option("--with-text", "with_text", is_flag=True,
-              help="Each rule beside its provision (document, pinpoint, the Japanese text or a note that it is not "
-                   "available), the provisions of the rate tables, and the contested readings with their defaults.")
+@click.option("--with-text", "with_text", is_flag=True)
+@click.option("--service", metavar="SERVICE")
+@click.option("--raw", is_flag=True)
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
 @handles_errors
-def requirements(period, as_of, scheme, with_text, endpoint, fmt, lang):
-    """The rules of a period: requirement atoms, tier expressions, workplace items and counting
-    rules, and pledges — each with its source and confidence.
-
-    \b
-    Period OLD (2024-04-01..2024-05-31) also lists the old additions (旧処遇改善加算 Ⅰ–Ⅴ,
-    旧特定処遇改善加算 Ⅰ/Ⅱ, 旧ベースアップ等支援加算) with their rates, and the 2024 grant.
-    """
-    result = api.requirements(period, as_of=as_of_date(as_of), scheme=scheme, kb=load_rules(endpoint),
-                              with_text=with_text, lang=lang)
+def requirements(period, as_of, scheme, with_text, service, raw, endpoint, fmt, lang):
+    """`carekb requirements` (its --help: help.requirements in carekb/i18n/messages-help.yaml)."""
+    rules = load_rules(endpoint)
+    if service:
+        service = normalize.service(rules, service, "--service")
+        if scheme and rules.of_scheme(scheme) is not rules.for_service(service):
+            raise CarekbError(t("rules.service_not_in_scheme", service=service, scheme=scheme), "--service")
+        scheme = rules.for_service(service).scheme
+    result = api.requirements(period, as_of=as_of_date(as_of), scheme=scheme, kb=rules, with_text=with_text, lang=lang)
     data, (kb, p) = result.to_dict(), result.context
-    ja = lang == "ja"
-    tiers, reqs, rules, items, pledges = (data[k] for k in ("tiers", "requirements", "workplace_rules",
-                                                            "workplace_items", "pledges"))
-    old, grants = data.get("old_additions"), data.get("grants")
+    if service:  # the tiers the service has
+        data["tiers"] = [x for x in data["tiers"] if set(x["service_groups"]) & kb.services[service].groups]
     if fmt == "json":
         echo_json(data)
         return
     if with_text:
         header = f"{p.id}: {data['label']} ({data['valid_from']} – {data['valid_to'] or ''})  KB {kb.version}\n"
-        click.echo(header + with_text_lines(data, short_tier, lang))
+        click.echo(fit(header + with_text_lines(data if raw else in_words(data, kb, lang, service), short_tier, lang)))
         return
-    out = [f"{p.id}: {data['label']} ({data['valid_from']} – {data['valid_to'] or ''})  KB {kb.version}", ""]
-    out.append("■ " + ("区分と要件" if ja else "Tiers and their requirements"))
-    out.append(table([[short_tier(t["tier"], lang), t["requires"], t["confidence"]] for t in tiers],
-                     ["区分", "要件式", "確度"] if ja else ["tier", "requires", "conf."]))
-    out.append("\n■ " + ("要件" if ja else "Requirements"))
-    out.append(table([[r["id"], r["label_ja"] if ja else r["label_en"], r["confidence"], r["source"]] for r in reqs],
-                     ["ID", "名称", "確度", "出典"] if ja else ["id", "name", "conf.", "source"]))
-    out.append("\n■ " + ("職場環境等要件の数え方" if ja else "Workplace counting rules"))
-    out.append(table([[r["id"], r["label"], r["confidence"]] for r in rules], ["ID", "内容" if ja else "rule", "確度" if ja else "conf."]))
-    out.append("\n■ " + ("職場環境等要件の取組" if ja else "Workplace items") + f" ({kb.item_lists[p.item_list][0 if ja else 1]})")
-    cats = kb.categories
-    out.append(table([[f"workplace.{i['number']}", cats[i["category"]][0 if ja else 1], i["label_ja"]] for i in items],
-                     ["ID", "区分" if ja else "category", "取組" if ja else "item"]))
-    if pledges:
-        out.append("\n■ " + ("誓約" if ja else "Pledges"))
-        out.append(table([[x["id"], ", ".join(x["satisfies"]), x["deadline"], x["condition"] or "", x["confidence"]] for x in pledges],
-                         ["ID", "満たす要件" if ja else "satisfies", "期限" if ja else "deadline", "条件" if ja else "condition",
-                          "確度" if ja else "conf."]))
-    if old:
-        out.append("\n■ " + ("旧3加算（区分・有効期間・加算率）" if ja else "Old additions (tiers, validity, rates)"))
-        out.append(table([[f"{a['label']} {t['tier']}", t["valid_to"] or "", t["requires"] or t.get("amount") or "",
-                           rates_text(t["rates"]), t["confidence"]] for a in old for t in a["tiers"]],
-                         ["区分" if ja else "tier", "終了日" if ja else "valid to", "要件式" if ja else "requires",
-                          "加算率(%)" if ja else "rate (%)", "確度" if ja else "conf."]))
-    if grants:
-        out.append("\n■ " + ("交付金（加算ではない）" if ja else "Grants (not additions)"))
-        out.append(table([[g["label"], f"{g['valid_from']} – {g['valid_to']}", g["condition"], rates_text(g["rates"]),
-                           g["confidence"]] for g in grants],
-                         ["交付金" if ja else "grant", "期間" if ja else "period", "条件" if ja else "condition",
-                          "交付率(%)" if ja else "rate (%)", "確度" if ja else "conf."]))
-    click.echo(fit("\n".join(out)))
-
-
-def rates_text(rates: dict) -> str:
-    return ", ".join(f"{svc} {pct}" for svc, pct in rates.items()) or "?"
+    click.echo(requirements_text(data, kb, lang, service, raw))
 
 
 @main.command()
-@click.option("--period", metavar="P", help="Show the tiers and rates of this period (default: today's).")
+@click.option("--period", metavar="P")
 @SCHEME_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
-@click.option("--unknown-rates", "unknown_rates", is_flag=True,
-              help="Write the (period, service, tier) rows whose rate the KB does not know, as CSV in the columns of "
-                   "--rates (period,service,tier,rate_pct,source), ready to fill in from the 告示; --period limits it.")
+@click.option("--unknown-rates", "unknown_rates", is_flag=True)
 @handles_errors
 def services(period, scheme, endpoint, fmt, lang, unknown_rates):
-    """Services of a scheme (service_id for profiles), their groups, and the tiers and rates of a
-    period ('?' = rate unknown); the last lines count known and unknown rates in every period."""
+    """`carekb services` (its --help: help.services in carekb/i18n/messages-help.yaml)."""
     kb = load_rules(endpoint).of_scheme(scheme)
     if unknown_rates:
         if period and period not in kb.periods:

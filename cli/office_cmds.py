@@ -37,10 +37,9 @@ def load(profile: str, as_of: str | None, endpoint: str | None = None, overlays=
 @main.command()
 @PROFILE_ARG
 @AS_OF_OPTION
-@click.option("--target", "target", metavar="TIER", help="Only this tier (e.g. II, I-ro, V3).")
+@click.option("--target", "target", metavar="TIER")
 @NO_PLEDGE_OPTION
-@click.option("--engine", type=click.Choice(list(ENGINES)), default="dnf", show_default=True,
-              help="dnf: compiled rules, instant; csp: the python-constraint model (exact, slow on large gaps).")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="dnf", show_default=True)
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
@@ -49,19 +48,7 @@ def load(profile: str, as_of: str | None, endpoint: str | None = None, overlays=
 @READING_OPTION
 @handles_errors
 def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, rates, reading, fmt, lang):
-    """Gaps to every higher tier: the fewest (least-effort) actions that reach each one.
-
-    \b
-    For each tier above the highest attainable one (by rate) it lists one minimum-effort set
-    of actions (requirement ids, workplace.N, pledge.X), equal-effort alternatives, whether the
-    set relies on a pledge, and the yen gained a month when office.region and
-    office.monthly_units are given.
-
-    \b
-    Example:
-      carekb gap examples/r7-after-school-day.yaml
-      carekb gap examples/r8-employment-b.yaml --no-pledge --format json
-    """
+    """`carekb gap` (its --help: help.gap in carekb/i18n/messages-help.yaml)."""
     kb = load_rules(endpoint, overlays)
     result = api.gap(read_office(profile, kb), as_of=as_of_date(as_of), no_pledge=no_pledge, target=target,
                      engine=engine, kb=kb, rates=rates, reading=reading, lang=lang)
@@ -83,10 +70,7 @@ def gap(profile, as_of, target, no_pledge, engine, endpoint, overlays, rates, re
 @READING_OPTION
 @handles_errors
 def tiers(profile, as_of, no_pledge, endpoint, overlays, rates, reading, fmt, lang):
-    """Every tier of the office's service in the period: rate, attained or not, actions missing.
-
-    Tiers are listed highest first by rate (by nominal rank where a rate is unknown).
-    """
+    """`carekb tiers` (its --help: help.tiers in carekb/i18n/messages-help.yaml)."""
     kb = load_rules(endpoint, overlays)
     result = api.tiers(read_office(profile, kb), as_of=as_of_date(as_of), no_pledge=no_pledge, kb=kb, rates=rates,
                        reading=reading, lang=lang)
@@ -101,7 +85,7 @@ def tiers(profile, as_of, no_pledge, endpoint, overlays, rates, reading, fmt, la
 @click.argument("tier", metavar="TIER")
 @AS_OF_OPTION
 @NO_PLEDGE_OPTION
-@click.option("--full", is_flag=True, help="Show the whole rule tree, not only what fails.")
+@click.option("--full", is_flag=True)
 @FORMAT_OPTION
 @LANG_OPTION
 @ENDPOINT_OPTION
@@ -109,12 +93,7 @@ def tiers(profile, as_of, no_pledge, endpoint, overlays, rates, reading, fmt, la
 @READING_OPTION
 @handles_errors
 def explain(profile, tier, as_of, no_pledge, full, endpoint, rates, reading, fmt, lang):
-    """Why TIER is or is not attained: each requirement with its label, source and confidence.
-
-    \b
-    Example:
-      carekb explain examples/r7-after-school-day.yaml II
-    """
+    """`carekb explain` (its --help: help.explain in carekb/i18n/messages-help.yaml)."""
     kb = load_rules(endpoint)
     result = api.explain(read_office(profile, kb), tier, full=full, as_of=as_of_date(as_of), no_pledge=no_pledge,
                          kb=kb, rates=rates, reading=reading, lang=lang)
@@ -126,20 +105,13 @@ def explain(profile, tier, as_of, no_pledge, full, endpoint, rates, reading, fmt
 
 @main.command()
 @click.argument("profiles", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--kb", "check_kb", is_flag=True, help="Check the knowledge base itself against ontology/shapes.ttl.")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check the period-dependent keys under this date's rules.")
-@click.option("--shacl/--no-shacl", default=True, show_default=True,
-              help="Also check each profile's RDF form against the SHACL shapes (pySHACL).")
+@click.option("--kb", "check_kb", is_flag=True)
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD")
+@click.option("--shacl/--no-shacl", default=True, show_default=True)
 @LANG_OPTION
 @handles_errors
 def validate(profiles, check_kb, as_of, shacl, lang):
-    """Check profiles (keys, ids, numbers, dates, then SHACL) and/or the KB. Exit 2 if any is bad.
-
-    \b
-    Example:
-      carekb validate examples/*.yaml
-      carekb validate --kb
-    """
+    """`carekb validate` (its --help: help.validate in carekb/i18n/messages-help.yaml)."""
     if not profiles and not check_kb:
         raise CarekbError("name one or more profiles, or --kb")
     bad = 0

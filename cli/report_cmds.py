@@ -12,7 +12,7 @@ import click
 
 from carekb.app import api
 from carekb.app.report import money, short_tier
-from carekb.cli.common import AS_OF_OPTION, handles_errors, write_atomically
+from carekb.cli.common import AS_OF_OPTION, LANG_ONLY_OPTION, handles_errors, write_atomically
 from carekb.cli.group import main
 from carekb.cli.sources_cmds import cited_codes, legend, legend_text, sources
 from carekb.i18n import t
@@ -105,22 +105,12 @@ def render(kb, offices, as_of=None) -> str:
 
 @main.command("report")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "output", required=True, metavar="FILE.html", type=click.Path(dir_okay=False),
-              help="The HTML file to write (one A4 page per office; print it or save it as PDF from a browser).")
+@click.option("-o", "--output", "output", required=True, metavar="FILE.html", type=click.Path(dir_okay=False))
 @AS_OF_OPTION
+@LANG_ONLY_OPTION
 @handles_errors
 def report(profiles, output, as_of):
-    """顧客向けレポート（HTML、1事業所につきA4 1枚）を書き出します。
-
-    Client report: for each office, its current tier and amount, a chart of every tier (rate,
-    monthly yen, how many actions short), the requirement checklist with plain meanings, the
-    recommended plan with deadlines, and sources with confidence. Self-contained HTML (no network);
-    print it from a browser (A4) or save it as PDF.
-
-    \b
-    Example:
-      carekb report examples/r7-after-school-day.yaml -o report.html
-    """
+    """`carekb report` (its --help: help.report in carekb/i18n/messages-help.yaml)."""
     if not str(output).lower().endswith((".html", ".htm")):
         raise CarekbError(t("report.not_html", None), "-o")
     kb = api.load_kb()

@@ -57,11 +57,7 @@ def cited_codes(text: str, known: list[str]) -> list[str]:
 @LANG_OPTION
 @handles_errors
 def sources_cmd(fmt, lang):
-    """出典の一覧（コード・題名・日付・URL・確度）と確度記号の意味。
-
-    The sources the KB cites, with title, date and URL, and the legend of the confidence letters
-    (P, S×2, S, I, U) that every result shows.
-    """
+    """`carekb sources` (its --help: help.sources in carekb/i18n/messages-help.yaml)."""
     kb = load_kb()
     rows, marks = sources(kb, lang), legend(kb, lang)
     if fmt == "json":

@@ -132,7 +132,7 @@ def test_batch_results_and_frame(kb):
 
 
 def test_python_dash_m_carekb():
-    r = subprocess.run([sys.executable, "-m", "carekb", "--help"], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run([sys.executable, "-m", "carekb", "--help", "--lang", "en"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and "gap" in r.stdout and r.stdout.startswith("Usage: carekb ")
 
 

@@ -153,7 +153,9 @@ def test_cli_formats_and_errors(tmp_path):
     r = CliRunner().invoke(main, ["guidance", "--service", "day-care", "--lang", "en"])
     assert r.exit_code == 0 and "COVID-era" in r.output
     r = CliRunner().invoke(main, ["guidance", "--service", "no-such"])
-    assert r.exit_code == 2 and "unknown service" in r.output
+    assert r.exit_code == 2 and "不明なサービス 'no-such'" in r.output
+    r = CliRunner().invoke(main, ["guidance", "--service", "no-such", "--lang", "en"])
+    assert r.exit_code == 2 and "unknown service 'no-such'" in r.output
     r = CliRunner().invoke(main, ["guidance"])
     assert r.exit_code == 2
     p = tmp_path / "p.yaml"

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from carekb.inputs import roster
 from carekb.cli.main import main
+from carekb.i18n import set_lang
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile import bind, check, load_office
 from carekb.solver.explain import explain
@@ -161,7 +162,7 @@ def test_priority_staff(kb):
     assert d["cp4"]["met"] is False and d["cp4"]["threshold_yen"] == 4_400_000
     assert d["members"][0]["short_by_yen"] == 1 and d["members"][2]["cp4"] == "excluded"
     table = run("staff", EXAMPLE).output
-    assert "キャリアパス要件Ⅳ（年額4,400,000円以上）: 未充足" in table and "不足 1" in table
+    assert "キャリアパス要件Ⅳ（年額4,400,000円以上）: 未充足" in table and "不足（1円）" in table
 
 
 def test_staff_definitions_command():
@@ -188,8 +189,12 @@ def test_staff_definitions_command():
     ("山田", "staff[1]", "expected a mapping"),
 ])
 def test_bad_roster_entries(kb, entry, where, what):
-    with pytest.raises(CarekbError) as e:
-        profile(kb, [member(), entry])
+    set_lang("en")          # the messages are checked in English here (Japanese: tests/test_i18n_commands.py)
+    try:
+        with pytest.raises(CarekbError) as e:
+            profile(kb, [member(), entry])
+    finally:
+        set_lang(None)
     assert e.value.where.startswith(where) and what in str(e.value), str(e.value)
 
 

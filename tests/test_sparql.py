@@ -149,9 +149,9 @@ def test_parameters_are_substituted_safely():
     q = store.named_query("rates-ranked")
     text = store.bind_params(q, {"period": 'R8" } DROP ALL #'})
     assert '"R8\\" } DROP ALL #"' in text
-    with pytest.raises(CarekbError, match="no parameter"):
+    with pytest.raises(CarekbError, match="パラメータ 'nope' はありません"):   # the default language: ja
         store.bind_params(q, {"nope": "1"})
-    with pytest.raises(CarekbError, match="not a valid boolean"):
+    with pytest.raises(CarekbError, match="真偽値 true/false の値として正しくありません"):
         store.bind_params(store.named_query("common-missing-actions"), {"next": "1) || true"})
     assert store.sparql_term("2026-06-01", "date", "d").endswith("#date>")
     with pytest.raises(CarekbError):

@@ -22,7 +22,7 @@ ALL_CONDS = ["cond.record", "cond.mask", "cond.hand-hygiene", "cond.no-touch", "
 def run(tmp_path, req, *args):
     p = tmp_path / "v.yaml"
     p.write_text(yaml.safe_dump(req, allow_unicode=True), encoding="utf-8")
-    r = CliRunner().invoke(main, ["visit", str(p), "--format", "json", *args])
+    r = CliRunner().invoke(main, ["visit", str(p), "--format", "json", "--lang", "en", *args])  # messages checked in English
     return r
 
 

@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence, Union
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.overlay import Overlay
 from carekb.model.types import KB
@@ -223,7 +224,7 @@ def staff(office: ProfileLike | None = None, *, as_of: DateLike = None, scheme: 
     bound, period = _bound(office, kb, as_of)
     kb = kb.for_service(bound.service)
     if not bound.staff:
-        raise CarekbError("the profile has no staff roster (key staff:)", bound.source, "staff")
+        raise CarekbError(t("roster.none"), bound.source, "staff")
     return StaffResult(staff_view.roster_rows(kb, bound, period, lang), (kb, bound, period))
 
 

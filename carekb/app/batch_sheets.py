@@ -11,6 +11,8 @@ from __future__ import annotations
 from carekb.model.types import KB
 from carekb.solver.gap import Evaluation, rank_tiers
 from carekb.app.report import action_info, money_view, pct, short_tier, unreachable_reason
+from carekb.i18n import has, t
+from carekb.i18n.warnings import localize
 
 # brief tuple: (highest, rate_pct, yen, warnings, attainable, targets);
 # target: (tier, rate_pct, reachable, missing_count, yen_gain, uses_pledge, missing ids, reason)
@@ -93,18 +95,14 @@ class Summary:
         self.headers.append(_t(lang, "注記", "notes"))
         self.kinds.append("wrap")
         self._service_tiers: dict = {}
+        self._notes: dict = {}      # (service, warning) -> the warning in `lang`: each distinct one localised once
 
     def row(self, r) -> list:
         kb, lang, w = self.kb, self.lang, self.words
         svc = kb.services[r.service]
         out = [r.row, r.office_id or None, r.office_name or None, svc.label_ja if lang == "ja" else svc.label_en,
                r.period, r.as_of]
-        key = (r.period, r.service)
-        own = self._service_tiers.get(key)
-        if own is None:
-            okb = kb.for_service(r.service)
-            own = self._service_tiers[key] = {t.id for t in rank_tiers(okb, okb.periods[r.period], r.service)[0]}
-        notes = []
+        own = self.own_tiers(r.period, r.service)
         for b in r.modes:
             highest, rate, yen, warnings, attainable, targets = b
             out += [short_tier(highest, lang), rate, yen]
@@ -119,9 +117,42 @@ class Summary:
                     out += [w["unreachable"], None]
                 else:
                     out += [t[3], t[4]]
-            notes += [x for x in warnings if x not in notes]
-        out.append("; ".join(notes) or None)
+        out.append(self.notes(r.service, [b[3] for b in r.modes]))
         return out
+
+    def own_tiers(self, period: str, service: str) -> set[str]:
+        """The tiers the service has in the period (the others are 対象外)."""
+        key = (period, service)
+        own = self._service_tiers.get(key)
+        if own is None:
+            okb = self.kb.for_service(service)
+            own = self._service_tiers[key] = {t.id for t in rank_tiers(okb, okb.periods[period], service)[0]}
+        return own
+
+    def notes(self, service: str, warnings) -> str | None:
+        """The notes cell: each mode's warnings (a list per mode), each once, in `lang`."""
+        notes = []
+        for w in warnings:
+            notes += [x for x in w if x not in notes]
+        return "; ".join(self._note(service, x) for x in notes) or None
+
+    def _note(self, service: str, warning: str) -> str:
+        """A solver warning (English in the contract) as the gap text view words it in `lang`."""
+        if self.lang == "en":
+            return warning
+        key = (service, warning)
+        hit = self._notes.get(key)
+        if hit is None:
+            lang, okb = self.lang, self.kb.for_service(service)
+
+            def service_name(sid):
+                svc = okb.services.get(sid)
+                return svc.label_ja if svc else sid
+
+            hit = self._notes[key] = localize(
+                warning, lang, lambda tid: short_tier(tid, lang),
+                lambda c: t(f"confidence.{c}", lang) if has(f"confidence.{c}") else c, service_name, kb=okb)
+        return hit
 
 
 class Actions:
@@ -156,9 +187,10 @@ class Actions:
                     continue
                 lead = hm + tier + [count, gain, w["yes"] if uses_pledge else w["no"]]
                 for a in missing:
-                    yield lead + self._label(r.service, r.period, a)
+                    yield lead + self.label_cells(r.service, r.period, a)
 
-    def _label(self, service: str, period_id: str, action: str) -> list:
+    def label_cells(self, service: str, period_id: str, action: str) -> list:
+        """The action's last five cells: id, label, category, source, confidence."""
         key = (self.kb.for_service(service).scheme, period_id, action)
         out = self._labels.get(key)
         if out is None:

@@ -7,6 +7,7 @@ knows a particular item, rule or condition.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from carekb.i18n import t
@@ -26,6 +27,26 @@ class Notice:
     date: str | None
     cited_as: str
     type: str = ""
+
+
+# ck:sourceNote of an item: "seed 000 §1, line 21" or "seed 000 line 11"
+_WHERE = re.compile(r"(?P<doc>.+?) (?:§(?P<section>\S+?),? )?line (?P<line>\d+)$")
+# the kinds of notice (ck:noticeType, Japanese in the KB) that have a catalogue entry; others are
+# numbered notices (3介334号通知), proper names shown as they are
+NOTICE_TYPES = {"事務連絡": "guidance.notice_type.jimu", "通知": "guidance.notice_type.tsuchi"}
+
+
+def _where_text(note: str, lang: str) -> str:
+    m = _WHERE.match(note)
+    if not m:
+        return note
+    if m["section"]:
+        return t("guidance.source_ref", lang, doc=m["doc"], section=m["section"], line=m["line"])
+    return t("guidance.source_ref_line", lang, doc=m["doc"], line=m["line"])
+
+
+def notice_type(kind: str, lang: str) -> str:
+    return t(NOTICE_TYPES[kind], lang) if kind in NOTICE_TYPES else kind
 
 
 @dataclass
@@ -51,13 +72,17 @@ class Item:
     source_note: str = ""
     iri: str = ""
 
-    def source_text(self) -> str:
-        parts = [self.source_note]
+    def source_text(self, lang: str = "en") -> str:
+        """Where the item is in the document and the notices it cites, in `lang` (the JSON keeps
+        `source_note` and `notices` as they are in the KB)."""
+        parts = [_where_text(self.source_note, lang)]
         by_type: dict[str, list[str]] = {}
         for n in self.notices:
             by_type.setdefault(n.type, []).append(n.date or "?")
-        parts += [f"{t} {', '.join(ds) if len(ds) <= 3 else ', '.join(ds[:2]) + f' … {ds[-1]} ({len(ds)})'}"
-                  for t, ds in by_type.items()]
+        for kind, ds in by_type.items():
+            dates = ", ".join(ds) if len(ds) <= 3 else t("guidance.notices_more", lang, first=", ".join(ds[:2]),
+                                                          last=ds[-1], count=len(ds))
+            parts.append(f"{notice_type(kind, lang)} {dates}")
         return "; ".join(p for p in parts if p)
 
     def to_json(self) -> dict:
@@ -119,7 +144,7 @@ class Field:
 class Assumption:
     id: str
     value: float
-    unit: str
+    unit: dict                # {"ja": …, "en": …}: 人 / visitors
     label: dict
     confidence: str
     note: str
@@ -166,8 +191,7 @@ class Guidance:
         if service not in self.services:
             by_label = [s for s in self.services.values() if service in s.label.values()]
             if not by_label:
-                raise CarekbError(f"unknown service '{service}' (a 介護 id such as day-care or a 障害 id from `carekb services`)",
-                                  source, where)
+                raise CarekbError(t("guidance.unknown_service", got=repr(service)), source, where)
             service = by_label[0].id
         return self.closure(self.services[service].categories)
 
@@ -310,7 +334,7 @@ def build(g, version: str) -> Guidance:
     assumptions = {}
     for a in g.subjects(RDF.type, ck.Assumption):
         aid = str(one(a, ck.assumptionId))
-        assumptions[aid] = Assumption(aid, float(py(a, ck.value)), str(one(a, ck.unit) or ""), labels(a),
+        assumptions[aid] = Assumption(aid, float(py(a, ck.value)), labels(a, ck.unit) if one(a, ck.unit) else {"ja": "", "en": ""}, labels(a),
                                       notation(one(a, ck.confidence)), str(one(a, ck.sourceNote) or ""))
 
     return Guidance(version, doc, items, categories, services, modalities, fields,

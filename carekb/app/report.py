@@ -8,7 +8,8 @@ from carekb.model.types import Cited
 from carekb.solver import yen
 from carekb.solver.gap import Evaluation, alternatives_for
 from carekb.solver.memo import per_kb
-from carekb.solver.explain import describe_condition, why_needed_all
+from carekb.solver.explain import describe_condition
+from carekb.solver.why_needed import why_needed_all
 
 ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
 # Period OLD: a tier id names the old additions claimed together, e.g. S1+T1+B.

@@ -6,25 +6,27 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from carekb.i18n import current_lang, t
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile import read_document
 from carekb.app.guidance import Guidance, Rule, Test
 
 
-# read_document words its errors for profiles; these say the same of a visit request
-_REWORD = {"binary file, not a profile (YAML, JSON or Turtle)": "binary file, not a visit request (YAML or JSON)",
-           "a profile is a mapping of keys (version, office, as_of, ...)": "a visit request must be a mapping of fields",
-           "file too large for a profile": "file too large for a visit request"}
+# read_document words its errors for profiles (in English); these say the same of a visit request
+_REWORD = {"binary file, not a profile (YAML, JSON or Turtle)": "visit.binary",
+           "a profile is a mapping of keys (version, office, as_of, ...)": "visit.not_mapping",
+           "file too large for a profile": "visit.too_large"}
 
 
 def read_visit(path: str | Path, gd: Guidance) -> tuple[dict, str]:
     if Path(path).suffix.lower() in (".ttl", ".turtle"):
-        raise CarekbError("a visit request is YAML or JSON, not Turtle", str(path))
+        raise CarekbError(t("visit.not_turtle"), str(path))
     try:
         data, lines, source = read_document(path)
     except CarekbError as e:
-        for old, new in _REWORD.items():
-            e.message = e.message.replace(old, new)
+        for old, key in _REWORD.items():
+            if old in e.message:
+                e.message = e.message.replace(old, t(key))
         e.args = (e.message,)
         raise
     return check_visit(data, gd, source, lines), source
@@ -38,32 +40,35 @@ def check_visit(data, gd: Guidance, source: str, lines: dict | None = None) -> d
         return f"{k} (line {ln})" if ln else k
 
     if not isinstance(data, dict):
-        raise CarekbError("a visit request must be a mapping of fields", source)
+        raise CarekbError(t("visit.not_mapping"), source)
     names = [f.name for f in gd.fields]
     for k in data:
         if k not in names:
-            raise CarekbError(f"unknown field '{k}' (allowed: {', '.join(names)})", source, where(str(k)))
+            raise CarekbError(t("visit.unknown_field", got=repr(k), allowed=", ".join(names)), source, where(str(k)))
     out = {}
     for f in gd.fields:
         if f.name not in data or data[f.name] is None:
-            raise CarekbError(f"missing field '{f.name}' ({f.label['en']}, {f.type})", source, f.name)
+            raise CarekbError(t("visit.missing_field", name=repr(f.name), label=f.label[current_lang()], type=f.type),
+                              source, f.name)
         v = data[f.name]
         if f.type == "boolean":
             if not isinstance(v, bool):
-                raise CarekbError(f"expected true or false, got {v!r}", source, where(f.name))
+                raise CarekbError(t("visit.expected_bool", got=repr(v)), source, where(f.name))
         elif f.type in ("decimal", "integer"):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or (f.type == "integer" and not isinstance(v, int)):
-                raise CarekbError(f"expected {'an integer' if f.type == 'integer' else 'a number'}, got {v!r}", source, where(f.name))
+                key = "visit.expected_integer" if f.type == "integer" else "visit.expected_number"
+                raise CarekbError(t(key, got=repr(v)), source, where(f.name))
             if not math.isfinite(v):  # NaN compares false with every bound and threshold: it would admit anyone
-                raise CarekbError(f"expected a finite number, got {v!r}", source, where(f.name))
+                raise CarekbError(t("visit.expected_finite", got=repr(v)), source, where(f.name))
             if (f.min is not None and v < f.min) or (f.max is not None and v > f.max):
-                raise CarekbError(f"{v} is outside {f.min}–{f.max}", source, where(f.name))
+                raise CarekbError(t("visit.outside", got=v, lo=f"{f.min:g}", hi=f"{f.max:g}"), source, where(f.name))
         elif f.type == "concept-list":
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                raise CarekbError(f"expected a list (possibly empty: []) of: {', '.join(f.values)}", source, where(f.name))
+                raise CarekbError(t("visit.expected_list", allowed=", ".join(f.values)), source, where(f.name))
             bad = [x for x in v if x not in f.values]
             if bad:
-                raise CarekbError(f"unknown value '{bad[0]}' (allowed: {', '.join(f.values)})", source, where(f.name))
+                raise CarekbError(t("visit.unknown_value", got=repr(bad[0]), allowed=", ".join(f.values)), source,
+                                  where(f.name))
         out[f.name] = v
     return out
 
@@ -74,28 +79,28 @@ def parse_assume(pairs, gd: Guidance) -> dict[str, float]:
     for p in pairs or ():
         k, sep, v = p.partition("=")
         if not sep or k not in gd.assumptions:
-            raise CarekbError(f"expected ID=VALUE with ID one of: {', '.join(gd.assumptions)}", "--assume", p)
+            raise CarekbError(t("visit.bad_assume", known=", ".join(gd.assumptions)), "--assume", p)
         try:
             out[k] = float(v)
         except ValueError:
-            raise CarekbError(f"'{v}' is not a number", "--assume", p) from None
+            raise CarekbError(t("visit.not_a_number", got=repr(v)), "--assume", p) from None
         if not math.isfinite(out[k]):
-            raise CarekbError(f"'{v}' is not a finite number", "--assume", p)
+            raise CarekbError(t("visit.not_finite", got=repr(v)), "--assume", p)
     return out
 
 
-def _holds(t: Test, req: dict, values: dict) -> bool:
-    v = req[t.field]
-    thr = values[t.assumption] if t.assumption else t.threshold
-    if t.op == ">=":
+def _holds(test: Test, req: dict, values: dict) -> bool:
+    v = req[test.field]
+    thr = values[test.assumption] if test.assumption else test.threshold
+    if test.op == ">=":
         return v >= thr
-    if t.op == ">":
+    if test.op == ">":
         return v > thr
-    if t.op == "true":
+    if test.op == "true":
         return v is True
-    if t.op == "not-empty":
+    if test.op == "not-empty":
         return bool(v)
-    raise CarekbError(f"unknown operator '{t.op}'", "kb/guidance", t.field)
+    raise CarekbError(t("visit.unknown_operator", op=repr(test.op)), "kb/guidance", test.field)
 
 
 def _fmt(template: str, req: dict, values: dict, gd: Guidance, lang: str) -> str:
@@ -113,9 +118,14 @@ def _fmt(template: str, req: dict, values: dict, gd: Guidance, lang: str) -> str
 
 
 def _entry(r: Rule, text: str, gd: Guidance, items: dict) -> dict:
+    # the items a rule implements, grouped by section: "seed 000 §V(1) V-21, V-22"
+    by_section: dict[str, list[str]] = {}
+    for i in r.implements:
+        if i in items:
+            by_section.setdefault(items[i].subsection or items[i].section, []).append(i)
+    doc = gd.document.get("source", "")
     return {"id": r.key, "text": text, "items": list(r.implements),
-            "source": "; ".join(f"{gd.document.get('source', '')} §{items[i].subsection or items[i].section} {i}".lstrip()
-                                for i in r.implements if i in items)}
+            "source": "; ".join(f"{doc} §{sec} {', '.join(ids)}".lstrip() for sec, ids in by_section.items())}
 
 
 def evaluate(req: dict, gd: Guidance, overrides: dict | None = None, lang: str = "ja") -> dict:
@@ -133,6 +143,7 @@ def evaluate(req: dict, gd: Guidance, overrides: dict | None = None, lang: str =
                 continue
             conditions.append(_entry(c, c.label[lang], gd, items))
     return {"decision": "refuse" if reasons else "admit", "reasons": reasons, "conditions": conditions,
-            "assumptions": [{"id": k, "value": values[k], "unit": a.unit, "confidence": a.confidence,
-                             "overridden": k in (overrides or {}), "note": a.note} for k, a in gd.assumptions.items()],
+            "assumptions": [{"id": k, "value": values[k], "unit": a.unit["ja"], "unit_en": a.unit["en"], "label": a.label,
+                             "confidence": a.confidence, "overridden": k in (overrides or {}), "note": a.note}
+                            for k, a in gd.assumptions.items()],
             "source": gd.document, "kb_version": gd.version}

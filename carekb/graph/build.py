@@ -20,10 +20,10 @@ CK = "https://w3id.org/carekb/vocab#"
 class _Reader:
     def __init__(self, g):
         import rdflib
-        from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+        from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
         self.g, self.rdflib = g, rdflib
-        self.RDF, self.RDFS, self.DCT, self.SKOS = RDF, RDFS, DCTERMS, SKOS
+        self.RDF, self.RDFS, self.DCT, self.SKOS, self.OWL = RDF, RDFS, DCTERMS, SKOS, OWL
         self.VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
         self.ck = rdflib.Namespace(CK)
         self.space = ""  # the uri space of the scheme being read ("" = every node)
@@ -105,8 +105,13 @@ class _Reader:
                          for o in self.g.objects(s, self.DCT.source))
         conf = self.one(s, self.ck.confidence)
         notation = str(self.one(conf, self.SKOS.notation)) if conf is not None else "U"
-        return Cited(tuple(sources), str(self.py(s, self.ck.sourceNote, "")), notation,
-                     str(self.py(s, self.ck.confidenceDetail, "")), provisions_of(self, s))
+        return Cited(tuple(sources), self.text(s, self.ck.sourceNote, "en"), notation,
+                     str(self.py(s, self.ck.confidenceDetail, "")), provisions_of(self, s),
+                     note_ja=self.tagged(s, self.ck.sourceNote, "ja"))
+
+    def tagged(self, s, p, lang: str) -> str:
+        """The `lang` literal of `p` only ("" when the KB has none in that language)."""
+        return next((str(o) for o in self.g.objects(s, p) if getattr(o, "language", None) == lang), "")
 
     def where(self, s) -> str:
         return f"node {s.n3(self.g.namespace_manager)}"
@@ -187,10 +192,21 @@ def build(g, version: str) -> KB:
     return kbs[default[0] if default else next(iter(kbs))]
 
 
+def vocab_labels(r: "_Reader") -> dict[str, tuple[str, str]]:
+    """The labels of the vocabulary's properties (ontology/vocab.ttl), e.g. historyShogu ->
+    (2024年5月の旧処遇改善加算, ...): how views name the office facts that conditions test."""
+    out = {}
+    for kind in (r.OWL.DatatypeProperty, r.OWL.ObjectProperty):
+        for p in r.g.subjects(r.RDF.type, kind):
+            if str(p).startswith(CK):
+                out[str(p)[len(CK):]] = (r.label(p, "ja"), r.label(p, "en"))
+    return dict(sorted(out.items()))
+
+
 def build_scheme(r: "_Reader", scheme, scheme_id: str, version: str) -> KB:
     g, ck = r.g, r.ck
     kb = KB(version=version, scheme_ja=r.label(scheme, "ja"), scheme_en=r.label(scheme, "en"), triples=len(g),
-            scheme=scheme_id, scheme_source=r.cited(scheme))
+            scheme=scheme_id, scheme_source=r.cited(scheme), vocab_labels=vocab_labels(r))
     subjects = r.subjects
 
     period_iris = {}
@@ -263,7 +279,8 @@ def build_scheme(r: "_Reader", scheme, scheme_id: str, version: str) -> KB:
             pid, tid, r.label(s, "ja"), r.label(s, "en"), r.expr(r.one(s, ck.requires)),
             frozenset(r.local(o) for o in g.objects(s, ck.availableTo)),
             r.expr(reach) if reach is not None else None, int(r.py(s, ck.nominalRank, 0)),
-            r.text(s, r.RDFS.comment, "en"), r.cited(s), r.locals(s, ck.combines), r.locals(s, ck.continues), str(s))
+            r.text(s, r.RDFS.comment, "en"), r.cited(s), r.locals(s, ck.combines), r.locals(s, ck.continues), str(s),
+            note_ja=r.tagged(s, r.RDFS.comment, "ja"))
     kb.tiers = {p: dict(sorted(ts.items(), key=lambda kv: -kv[1].rank)) for p, ts in kb.tiers.items()}
 
     pledges: dict[str, list] = {}

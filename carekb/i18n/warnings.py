@@ -35,14 +35,19 @@ PATTERNS = [
 
 
 def localize(warning: str, lang: str, tier_name=lambda tid: tid, confidence_name=lambda c: c,
-             service_name=lambda sid: sid) -> str:
-    """`warning` in `lang`; a sentence no pattern knows is shown as it is."""
+             service_name=lambda sid: sid, kb=None) -> str:
+    """`warning` in `lang`; a sentence no pattern knows is shown as it is.  With the `kb` the
+    sentence came from, the KB texts it quotes (an exception's label, a tier's note) are given in
+    `lang` too, from the KB's own Japanese literals."""
     if lang == "en":
         return warning
     for pattern, key in PATTERNS:
         m = pattern.match(warning)
         if m:
             groups = m.groupdict()
+            for quoted in ("label", "note"):
+                if quoted in groups and kb is not None:
+                    groups[quoted] = kb_text_ja(kb, groups[quoted])
             if "tier" in groups:
                 groups["tier"] = tier_name(groups["tier"])
             if "tiers" in groups:
@@ -55,24 +60,40 @@ def localize(warning: str, lang: str, tier_name=lambda tid: tid, confidence_name
     return warning
 
 
-# the office facts a reachability condition names, as a Japanese form calls them
-FACTS_JA = {"history.shogu": "旧処遇改善加算", "history.tokutei": "旧特定処遇改善加算", "history.baseup": "旧ベースアップ等支援加算",
-            "shogu": "旧処遇改善加算", "tokutei": "旧特定処遇改善加算", "baseup": "旧ベースアップ等支援加算"}
+def kb_text_ja(kb, text: str) -> str:
+    """The Japanese of an English text the KB gives in both languages (exception labels, tier
+    notes); the text itself when the KB has no Japanese for it."""
+    for scheme in list(kb.schemes.values()) or [kb]:   # any scheme's KB will do: the text names its own
+        for x in scheme.exceptions:
+            if x.label_en == text:
+                return x.label_ja
+        for tiers in scheme.tiers.values():
+            for tier in tiers.values():
+                if tier.note == text and tier.note_ja:
+                    return tier.note_ja
+    return text
+
+
 _REASON = re.compile(r"requires the additions held in May 2024 to be: (?P<need>.*); this office: (?P<office>.*)$")
 
 
-def localize_reason(reason: str, lang: str) -> str:
-    """Why a tier is unreachable (the contract's English sentence) in `lang`."""
+def localize_reason(reason: str, lang: str, fact_name=lambda key: key) -> str:
+    """Why a tier is unreachable (the contract's English sentence) in `lang`.  `fact_name` names a
+    profile key (history.shogu) as the reader knows it: the KB vocabulary's label, from the caller
+    (this layer cannot read the profile keys' properties)."""
     m = _REASON.match(reason or "")
     if lang == "en" or not m:
         return reason
-    return t("reason.history", lang, need=_facts(m["need"], " and "), office=_facts(m["office"], ", "))
+    return t("reason.history", lang, need=_facts(m["need"], " and ", fact_name, lang),
+             office=_facts(m["office"], ", ", fact_name, lang))
 
 
-def _facts(text: str, sep: str) -> str:
+def _facts(text: str, sep: str, fact_name, lang: str) -> str:
+    held = {"false": "explain.cond.none", "0": "explain.cond.none", "none": "explain.cond.none", "true": "explain.held"}
     out = []
     for part in text.split(sep):
         name, _, value = part.replace(" = ", "=").partition("=")
-        value = {"false": "なし", "true": "あり", "0": "なし"}.get(value.strip(), value.strip())
-        out.append(f"{FACTS_JA.get(name.strip(), name.strip())} {value}")
-    return "、".join(out)
+        name, value = name.strip(), value.strip()
+        key = name if "." in name else f"history.{name}"   # "this office: shogu=2, …" names the history keys bare
+        out.append(f"{fact_name(key)} {t(held[value], lang) if value in held else value}")
+    return t("explain.part_sep", lang).join(out)

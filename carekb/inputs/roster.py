@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, DerivedFact, StaffConcept
 
@@ -67,8 +68,7 @@ def parse_staff(raw, kb: KB, source: str, lines: dict | None = None) -> tuple[St
     """Check every entry and field of a roster; errors name the list index, e.g. staff[2].qualifications."""
     lines = lines or {}
     if not isinstance(raw, list):
-        raise CarekbError("expected a list of staff members (name, role, qualifications, years_in_corp, "
-                          "annual_wage_after, annual_wage_before)", source, "staff")
+        raise CarekbError(t("roster.expected_list"), source, "staff")
     return tuple(_member(i, entry, kb, source, lines) for i, entry in enumerate(raw))
 
 
@@ -79,24 +79,22 @@ def _member(i: int, entry, kb: KB, source: str, lines: dict) -> StaffMember:
         return f"{path} (line {line})" if line else path
 
     if not isinstance(entry, dict):
-        raise CarekbError(f"expected a mapping with {', '.join(REQUIRED)}, got {entry!r}", source, where())
+        raise CarekbError(t("roster.expected_mapping", keys=", ".join(REQUIRED), got=repr(entry)), source, where())
     for k in entry:
         if k not in STAFF_KEYS:
-            raise CarekbError(f"unknown key '{k}' (allowed: {', '.join(STAFF_KEYS)})", source, where(k))
+            raise CarekbError(t("roster.unknown_key", got=repr(k), allowed=", ".join(STAFF_KEYS)), source, where(k))
     for k in REQUIRED:
         if entry.get(k) in (None, ""):
-            raise CarekbError(f"missing {k}", source, where(k) if k in entry else where())
+            raise CarekbError(t("roster.missing", key=k), source, where(k) if k in entry else where())
     role_text = str(entry["role"]).strip()
     role = OTHER_ROLE if _norm(role_text) in {_norm(x) for x in OTHER_ROLE_NAMES} else resolve(kb, "role", role_text)
     if role is None:
-        raise CarekbError(f"unknown role '{role_text}' (a ※1 occupation or a role of `carekb staff`, or 'other')",
-                          source, where("role"))
+        raise CarekbError(t("roster.unknown_role", got=repr(role_text)), source, where("role"))
     quals = []
     for q in _split(entry.get("qualifications"), source, where("qualifications")):
         cid = resolve(kb, "qualifications", q)
         if cid is None:
-            raise CarekbError(f"unknown qualification '{q}' (※2/※3 of `carekb staff`; ※3 is an open list: "
-                              "use other-specialist for an unlisted specialist)", source, where("qualifications"))
+            raise CarekbError(t("roster.unknown_qualification", got=repr(q)), source, where("qualifications"))
         quals.append(cid)
     name = entry.get("name")
     before = entry.get("annual_wage_before")
@@ -115,7 +113,7 @@ def _split(v, source: str, where: str) -> list[str]:
         return [x.strip() for x in SEPARATORS.split(v) if x.strip()]
     if isinstance(v, list) and all(isinstance(x, str) for x in v):
         return [x.strip() for x in v if x.strip()]
-    raise CarekbError(f"expected a list of qualification names, got {v!r}", source, where)
+    raise CarekbError(t("roster.expected_qualifications", got=repr(v)), source, where)
 
 
 def _yen(v, source: str, where: str) -> int:
@@ -124,9 +122,9 @@ def _yen(v, source: str, where: str) -> int:
     elif isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
-        raise CarekbError(f"expected a whole number of yen a year, got {v!r}", source, where)
+        raise CarekbError(t("roster.expected_yen", got=repr(v)), source, where)
     if not 0 <= v <= MAX_WAGE:
-        raise CarekbError(f"{v:,} yen is out of range (0..{MAX_WAGE:,})", source, where)
+        raise CarekbError(t("roster.yen_out_of_range", got=f"{v:,}", max=f"{MAX_WAGE:,}"), source, where)
     return v
 
 
@@ -136,9 +134,9 @@ def _years(v, source: str, where: str) -> Decimal:
             raise InvalidOperation
         d = Decimal(str(v).strip())
     except InvalidOperation:
-        raise CarekbError(f"expected a number of years, got {v!r}", source, where) from None
+        raise CarekbError(t("roster.expected_years", got=repr(v)), source, where) from None
     if not d.is_finite() or not 0 <= d <= MAX_YEARS:
-        raise CarekbError(f"{v} years is out of range (0..{MAX_YEARS})", source, where)
+        raise CarekbError(t("roster.years_out_of_range", got=v, max=MAX_YEARS), source, where)
     return d
 
 

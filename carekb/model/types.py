@@ -55,10 +55,13 @@ class Cited:
     confidence: str = "U"
     confidence_detail: str = ""
     provisions: tuple[Provision, ...] = ()
+    note_ja: str = ""          # the note in Japanese (ck:sourceNote @ja), for Japanese views
 
-    def text(self) -> str:
+    def text(self, lang: str = "en") -> str:
+        """Sources and note; `lang` "ja" takes the Japanese note where the KB has one."""
         s = "; ".join(self.sources)
-        return f"{s} {self.note}".strip() if self.note else s
+        note = (self.note_ja or self.note) if lang == "ja" else self.note
+        return f"{s} {note}".strip() if note else s
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class Tier:
     combines: tuple[str, ...] = ()    # period OLD: the old-addition tiers claimed together (OldTier keys)
     continues: tuple[str, ...] = ()   # a Ⅴ tier: the old-addition tiers it continues (OldTier keys)
     iri: str = ""
+    note_ja: str = ""                 # rdfs:comment @ja where the KB has one (else Japanese views fall back to `note`)
 
 
 @dataclass(frozen=True)
@@ -354,6 +358,7 @@ class KB:
     user_rates: tuple[str, ...] = ()                             # files of user-supplied rates applied to it
     scheme: str = ""                                                          # dcterms:identifier
     scheme_source: Cited = Cited()
+    vocab_labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # ck: property local name -> (ja, en)
     schemes: dict[str, "KB"] = field(default_factory=dict, repr=False)       # every scheme by id, this one included
 
     @property

@@ -7,6 +7,9 @@
 - .parquet: one row per office × tier × pledge mode, typed columns (needs pyarrow: `carekb[parquet]`).
 
 Every file is written into an OutputSet (carekb.render.publish) and appears only when all are done.
+Summary and action rows go through carekb.render.encoded_rows (joins of parts encoded once); a row
+that cannot take that way (a character CP932 lacks, the first rows of a sheet, which set its column
+widths, or rows that would pass a sheet's end) goes cell by cell through Summary.row / Actions.rows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from carekb.solver.gap import rank_tiers
 from carekb.app.batch import RowError
 from carekb.app.batch_sheets import ERRORS_KINDS, Actions, Summary, WORDS, error_row, errors_headers, tier_order
 from carekb.render.csv_writer import CsvWriter
+from carekb.render.encoded_rows import ActionRows, SummaryRows
 from carekb.render.publish import OutputSet
 from carekb.render.xlsx_writer import EXCEL_MAX_ROWS, Layout, SheetSeries, XlsxWriter
 
@@ -63,6 +67,8 @@ class CsvOut:
                                 target=str(out.with_name(f"{stem}-actions.csv"))),
                       CsvWriter(outputs.path(f"{stem}-errors.csv"), errors_headers(lang), enc,
                                 target=str(out.with_name(f"{stem}-errors.csv")))]
+        self.summary_rows = SummaryRows(self.summary, self.files[0], self.notes)
+        self.action_rows = ActionRows(self.actions, self.files[1], modes)
         self.rows = {"summary": 0, "actions": 0, "errors": 0}
 
     def add(self, item) -> None:
@@ -70,6 +76,17 @@ class CsvOut:
         if isinstance(item, RowError):
             e.append(error_row(item))
             return
+        try:
+            who = s.cells((item.row, item.office_id or None, item.office_name or None))   # the same in both files
+            row, (head, mids, ends) = self.summary_rows.encode(item, who), self.action_rows.encode(item, who)
+        except UnicodeEncodeError:   # a character the encoding lacks: cell by cell, which names its line
+            self._add_cells(item)
+            return
+        s.write_row(row)
+        a.write_rows(head, mids, ends)
+
+    def _add_cells(self, item) -> None:
+        s, a, _ = self.files
         row = self.summary.row(item)
         if self.notes:
             row[-1] = "; ".join(x for x in [row[-1], *self.notes] if x)
@@ -94,10 +111,11 @@ class XlsxOut:
     def __init__(self, out: Path, outputs: OutputSet, kb: KB, modes, lang: str, notes, sheet_rows: int):
         self.kb, self.modes, self.lang, self.notes = kb, modes, lang, list(notes)
         self.book = XlsxWriter(outputs.path(out.name), str(out))
-        self.summaries: dict[str, tuple[Summary, object]] = {}
+        self.summaries: dict[str, tuple[Summary, object, SummaryRows]] = {}
         self.actions = Actions(kb, lang)
         self.action_sheets = SheetSeries(self.book, _t(lang, "不足取組", "actions"), self.actions.headers,
                                          Layout(self.actions.kinds, freeze_columns=3), position=100, max_rows=sheet_rows)
+        self.action_rows = ActionRows(self.actions, self.action_sheets, modes)
         self.errors = self.book.sheet(_t(lang, "エラー", "errors"), errors_headers(lang), Layout(ERRORS_KINDS), position=200)
         self.rows = {"summary": 0, "actions": 0, "errors": 0}
 
@@ -113,28 +131,37 @@ class XlsxOut:
             pos += 10 * list(self.kb.schemes).index(okb.scheme) if okb.scheme in self.kb.schemes else 0
             scheme = "" if okb is self.kb else _scheme_short(okb, self.lang) + " "
             name = _t(self.lang, f"集計 {scheme}{period}", f"summary {scheme}{period}")
-            hit = self.summaries[key] = (summary, self.book.sheet(name, summary.headers,
-                                                                   Layout(summary.kinds, freeze_columns=3), position=pos))
+            sheet = self.book.sheet(name, summary.headers, Layout(summary.kinds, freeze_columns=3), position=pos)
+            hit = self.summaries[key] = (summary, sheet, SummaryRows(summary, sheet, self.notes))
         return hit
 
     def add(self, item) -> None:
         if isinstance(item, RowError):
             self.errors.append(error_row(item))
             return
-        summary, sheet = self._summary(item.service, item.period)
-        row = summary.row(item)
-        if self.notes:
-            row[-1] = "; ".join(x for x in [row[-1], *self.notes] if x)
-        sheet.append(row)
-        for r in self.actions.rows(item, self.modes):
-            self.action_sheets.append(r)
+        summary, sheet, fast = self._summary(item.service, item.period)
+        who = sheet.cells((item.row, item.office_id or None, item.office_name or None))   # the same on both sheets
+        if sheet.sampling:
+            row = summary.row(item)
+            if self.notes:
+                row[-1] = "; ".join(x for x in [row[-1], *self.notes] if x)
+            sheet.append(row)
+        else:
+            sheet.write_row(fast.encode(item, who))
+        head, mids, ends = self.action_rows.encode(item, who)
+        if self.action_sheets.fits(len(mids)):
+            self.action_sheets.write_rows(head, mids, ends)
+        else:
+            for r in self.actions.rows(item, self.modes):
+                self.action_sheets.append(r)
 
     def close(self) -> None:
         if not self.summaries:   # no good row: still a summary sheet, empty, that says why
             s = Summary(self.kb, [], self.modes, self.lang)
-            self.summaries[""] = (s, self.book.sheet(_t(self.lang, "集計", "summary"), s.headers, Layout(s.kinds), position=0))
+            self.summaries[""] = (s, self.book.sheet(_t(self.lang, "集計", "summary"), s.headers, Layout(s.kinds), position=0),
+                                  None)
         names = self.action_sheets.names
-        n_summary = sum(s.rows for _, s in self.summaries.values())
+        n_summary = sum(s.rows for _, s, _ in self.summaries.values())
         lines = [_t(self.lang, f"事業所 {n_summary:,} 件、エラー {self.errors.rows:,} 件（{self.errors.name} シート）、"
                                f"不足取組 {self.action_sheets.rows:,} 行",
                     f"{n_summary:,} offices, {self.errors.rows:,} errors (sheet {self.errors.name}), "
@@ -148,7 +175,7 @@ class XlsxOut:
             w = WORDS[self.lang]
             lines.append(_t(self.lang, f"（{w['counted']}）は計画書で誓約した要件を満たしたものとみなした結果、（{w['ignored']}）は実際に満たしている要件だけの結果",
                             f"({w['counted']}): pledged requirements count as met; ({w['ignored']}): only what is really in place"))
-        for _, sheet in self.summaries.values():
+        for _, sheet, _ in self.summaries.values():
             for line in lines:
                 sheet.note(line)
         self.book.close()

@@ -98,7 +98,7 @@ def whatif_text(result, kb, lang: str = "ja", width: int | None = None) -> str:
         cols = [(names[n], ev, d) for n, ev, d in columns]
         out = [office_line(kb, columns[0][1].office, lang), f"KB: {kb.version}", "", side_by_side(cols, lang, width), "",
                delta_text(first, last, data["delta"], lang), changes_text(data["changes"], lang)]
-    out.append(warnings_text(data, lang))
+    out.append(warnings_text(data, lang, kb))
     return fit("\n".join(x for x in out if x is not None), width)
 
 
@@ -159,5 +159,5 @@ def plan_text(result, kb, lang: str = "ja", width: int | None = None) -> str:
                         f"{s['cumulative_effort']}), gain {gain(s['gain_added'])}, {per} per unit of effort"))
             out.append(table([[a["id"], a["label_ja"] if ja else a["label_en"], a["effort"]] for a in s["actions"]],
                              ["ID", "取組" if ja else "action", "工数" if ja else "effort"], max_width=width))
-    out.append(warnings_text(r, lang))
+    out.append(warnings_text(r, lang, kb))
     return fit("\n".join(out).rstrip(), width)

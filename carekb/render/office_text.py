@@ -13,49 +13,50 @@ from carekb.i18n import has, t
 from carekb.i18n.warnings import localize, localize_reason
 from carekb.render.table import table
 from carekb.render.width import fit
+from carekb.solver.explain import field_label
 
 
 def office_line(kb, office, lang: str) -> str:
+    """The office by name and number (a proper name: shown as written in either language) and service."""
     svc = kb.services[office.service]
     name = f"{office.name} ({office.id})" if office.name and office.id else office.label()
-    return (f"事業所: {name}（{svc.label_ja}）" if lang == "ja" else f"Office: {office.label()} ({svc.label_en})")
+    return t("explain.header.office", lang, name=name, service=svc.label_ja if lang == "ja" else svc.label_en)
 
 
 def date_line(as_of, period, kb_version: str, lang: str) -> str:
-    if lang == "ja":
-        return f"判定日: {as_of}  ルール期間: {period.id} {period.label_ja}  KB: {kb_version}"
-    return f"As of: {as_of}  rule period: {period.id} {period.label_en}  KB: {kb_version}"
+    return t("explain.header.date", lang, date=as_of, period=period.id,
+             period_label=period.label_ja if lang == "ja" else period.label_en, kb=kb_version)
 
 
 def header(ev, lang: str) -> str:
-    highest = ("取得可能な最上位区分: " if lang == "ja" else "Highest attainable tier: ") + short_tier(ev.highest, lang)
+    highest = t("explain.header.highest", lang, tier=short_tier(ev.highest, lang), rate=rate_text(ev, ev.highest, lang))
     return "\n".join([office_line(ev.kb, ev.office, lang), date_line(ev.office.as_of, ev.period, ev.kb.version, lang),
-                      highest + rate_text(ev, ev.highest, lang)])
+                      highest])
 
 
 def rate_text(ev, tid, lang: str = "ja") -> str:
     if tid is None:
         return ""
     r = ev.results[tid].rate
-    return f" ({r.pct}%)" if r else (" (加算率 不明)" if lang == "ja" else " (rate unknown)")
+    return t("explain.header.rate", lang, pct=r.pct) if r else t("explain.header.rate_unknown", lang)
 
 
 def yen(v, lang: str, sign: bool = False) -> str:
     if v is None:
         return "—"
-    s = f"{v:+,}" if sign else f"{v:,}"
-    return s + ("円" if lang == "ja" else " yen")
+    return t("explain.header.yen", lang, amount=f"{v:+,}" if sign else f"{v:,}")
 
 
-def warnings_text(data: dict, lang: str) -> str:
+def warnings_text(data: dict, lang: str, kb=None) -> str:
+    """The `注意:` block.  With the `kb`, KB texts quoted in warnings come in `lang` (i18n/warnings.py)."""
     if not data["warnings"]:
         return ""
-    head = "注意:" if lang == "ja" else "Warnings:"
+    head = t("explain.header.warnings", lang)
     def service_name(sid: str) -> str:
         return data.get("service_label") or sid if sid == data.get("service") else sid
 
     shown = [localize(w, lang, lambda tid: short_tier(tid, lang),
-                      lambda c: t(f"confidence.{c}", lang) if has(f"confidence.{c}") else c, service_name)
+                      lambda c: t(f"confidence.{c}", lang) if has(f"confidence.{c}") else c, service_name, kb=kb)
              for w in data["warnings"]]
     return "\n" + head + "\n" + "\n".join(f"  - {w}" for w in shown)
 
@@ -69,44 +70,40 @@ def gap_text(result, lang: str = "ja", width: int | None = None, profile: str | 
     data, ev = result.to_dict(), result.evaluation
     out = [header(ev, lang)]
     if data["yen_per_month"] is not None:
-        out[-1] += f"  月額 {data['yen_per_month']:,}円" if lang == "ja" else f"  {data['yen_per_month']:,} yen a month"
+        out[-1] += t("explain.gap.monthly", lang, amount=f"{data['yen_per_month']:,}")
     if data["pledges"] == "ignored":
-        out.append("（誓約は数えていません）" if lang == "ja" else "(pledges ignored)")
+        out.append(t("explain.gap.pledges_ignored", lang))
     out.append(differs_line(data["readings"], short_tier, lang))
     if not data["targets"]:
-        out.append(held_note(data, target, lang) if data.get("note") else
-                   "これより上位の区分はありません。" if lang == "ja" else "No higher tier.")
+        out.append(held_note(data, target, lang) if data.get("note") else t("explain.gap.no_higher", lang))
     for tg in data["targets"]:
         name = short_tier(tg["tier"], lang)
-        rate = f"{tg['rate_pct']}%" if tg["rate_pct"] is not None else ("加算率不明" if lang == "ja" else "rate unknown")
+        rate = f"{tg['rate_pct']}%" if tg["rate_pct"] is not None else t("explain.gap.rate_unknown", lang)
         if not tg["reachable"]:
-            out.append(f"\n■ {name} ({rate}): " + ("到達不可 — " if lang == "ja" else "unreachable — ")
-                       + localize_reason(tg["reason"], lang))
+            out.append("\n" + t("explain.gap.unreachable", lang, tier=name, rate=rate,
+                                 reason=localize_reason(tg["reason"], lang, lambda key: field_label(ev.kb, key, lang))))
             continue
-        gain = yen(tg["yen_per_month_gain"], lang, sign=True)
-        if lang == "ja":
-            out.append(f"\n■ {name} ({rate}) — 不足 {tg['missing_count']}件"
-                       + (f"、月額 {gain}" if tg["yen_per_month_gain"] is not None else "")
-                       + ("、誓約を含む" if tg["uses_pledge"] else ""))
-        else:
-            out.append(f"\n■ {name} ({rate}) — {tg['missing_count']} missing"
-                       + (f", {gain} a month" if tg["yen_per_month_gain"] is not None else "")
-                       + (", relies on a pledge" if tg["uses_pledge"] else ""))
+        parts = [t("explain.gap.missing", lang, count=tg["missing_count"])]
+        if tg["yen_per_month_gain"] is not None:
+            parts.append(t("explain.gap.gain", lang, amount=yen(tg["yen_per_month_gain"], lang, sign=True)))
+        if tg["uses_pledge"]:
+            parts.append(t("explain.gap.uses_pledge", lang))
+        out.append("\n" + t("explain.gap.target", lang, tier=name, rate=rate, parts=t("explain.gap.sep", lang).join(parts)))
         rows = []
         for a in tg["actions"]:
             alts = tg["alternatives"].get(a["id"])
             label = a["label_ja"] if lang == "ja" else a["label_en"]
-            rows.append([a["id"], action_cell(ev, a["id"], label, alts, lang), a["confidence"]])
-        out.append(table(rows, ["ID", "取組" if lang == "ja" else "action", "確度" if lang == "ja" else "conf."],
+            rows.append([a["id"], action_cell(ev, a["id"], label, alts, lang, a.get("required_by")), a["confidence"]])
+        out.append(table(rows, ["ID", t("explain.gap.col_action", lang), t("explain.gap.col_conf", lang)],
                          max_width=width))
-    out.append(warnings_text(data, lang))
+    out.append(warnings_text(data, lang, ev.kb))
     out.append(next_command(profile, data, lang))
     return fit("\n".join(x for x in out if x), width)
 
 
-def action_cell(ev, action: str, label: str, alternatives, lang: str) -> str:
-    """What an action is, what it means in plain words, its deadline when it is a pledge, and the
-    actions that could replace it, by name."""
+def action_cell(ev, action: str, label: str, alternatives, lang: str, required_by=None) -> str:
+    """What an action is, what it means in plain words, its deadline when it is a pledge, why it is
+    needed when another rule brings it in, and the actions that could replace it, by name."""
     kb, period = ev.kb, ev.period
     parts = [label]
     req = kb.requirements.get(action)
@@ -117,12 +114,35 @@ def action_cell(ev, action: str, label: str, alternatives, lang: str) -> str:
     rule = next((r for r in kb.pledges.get(period.id, ()) if r.id == rest), None) if kind == "pledge" else None
     if rule is not None:
         parts.append(t("gap.pledge_deadline", lang, date=rule.deadline.isoformat()))
+    if required_by:
+        parts.append(why_text(required_by, lang))
     if alternatives:
         names = [f"{x}（{_short_label(kb, x, period, lang)}）" if lang == "ja" else f"{x} ({_short_label(kb, x, period, lang)})"
                  for x in alternatives[:3]]
         parts.append(t("gap.alternatives", lang, names=t("norm.sep", lang).join(names)
                        + (" …" if len(alternatives) > 3 else "")))
     return " ".join(parts)
+
+
+def why_text(required_by: list[dict], lang: str) -> str:
+    """「〔pledge.cp1（キャリアパス要件Ⅰ…）の条件による〕」: the rules that bring an action in (the
+    `required_by` of the gap contract); several pledges are named by id, their labels being in the
+    same table."""
+    pledges = [r for r in required_by if r["kind"] == "pledge-condition"]
+    names = []
+    for r in required_by:
+        label = r["label_ja"] if lang == "ja" else r["label_en"]
+        if r["kind"] == "tier":
+            names.append(t("explain.via_tier", lang, tier=short_tier(r["id"], lang)))
+        elif r["kind"] != "pledge-condition":
+            names.append(t("explain.via_rule", lang, id=r["id"], label=label))
+        elif len(pledges) == 1:
+            names.append(t("explain.via_pledge", lang, pledge=r["id"], label=label))
+    if len(pledges) > 1:
+        names.append(t("explain.via_pledges", lang, ids=t("explain.cond.values_sep", lang).join(r["id"] for r in pledges)))
+    sep = t("explain.why_sep", lang)
+    text = sep.join(names[:2]) if len(names) <= 2 else t("explain.why_more", lang, names=sep.join(names[:2]), count=len(names) - 2)
+    return t("explain.why", lang, via=text)
 
 
 def _short_label(kb, action: str, period, lang: str) -> str:
@@ -148,40 +168,44 @@ def next_command(profile: str | None, data: dict, lang: str) -> str:
 def tiers_text(result, lang: str = "ja", width: int | None = None) -> str:
     """`carekb tiers`: every tier with its rate, confidence and state."""
     data, ev = result.to_dict(), result.context
-    ja = lang == "ja"
     rows = []
     for tr in data["tiers"]:
-        state = ("取得可" if ja else "attained") if tr["attained"] else (
-            ("到達不可" if ja else "unreachable") if not tr["reachable"] else
-            (f"不足 {tr['missing_count']}" if ja else f"{tr['missing_count']} missing"))
-        rate = f"{tr['rate_pct']}%" if tr["rate_pct"] is not None else ("不明" if ja else "unknown")
+        state = t("explain.attained", lang) if tr["attained"] else (
+            t("explain.tiers.unreachable", lang) if not tr["reachable"] else
+            t("explain.tiers.missing", lang, count=tr["missing_count"]))
+        rate = f"{tr['rate_pct']}%" if tr["rate_pct"] is not None else t("explain.tiers.unknown", lang)
         rows.append([short_tier(tr["tier"], lang), rate, tr["rate_confidence"] or "", state])
     differs = differs_line(data["readings"], short_tier, lang)
-    return fit(header(ev, lang) + "\n\n"
-               + table(rows, ["区分", "加算率", "確度", "状態"] if ja else ["tier", "rate", "conf.", "state"], max_width=width)
-               + (f"\n{differs}" if differs else "") + warnings_text(data, lang), width)
+    head = [t(f"explain.tiers.col_{c}", lang) for c in ("tier", "rate", "conf", "state")]
+    return fit(header(ev, lang) + "\n\n" + table(rows, head, max_width=width)
+               + (f"\n{differs}" if differs else "") + warnings_text(data, lang, ev.kb), width)
 
 
 # --------------------------------------------------------------------------- explain
 
 def explain_text(result, tier: str, lang: str = "ja", width: int | None = None, full: bool = False) -> str:
-    """`carekb explain`: whether `tier` (as the user wrote it) is attained, and the rule tree (only
-    what fails unless `full` or attained)."""
+    """`carekb explain`: whether the tier is attained, and the rule tree (only what fails unless
+    `full` or attained), every line from the catalogue (`tier`, as the user wrote it, is resolved
+    in the result: the tree names the tier by its id)."""
     data, ev = result.to_dict(), result.context
-    ja = lang == "ja"
     lines = [header(ev, lang), ""]
-    state = ("取得可" if ja else "attained") if data["attained"] else ("取得不可" if ja else "not attained")
-    lines.append(f"{short_tier(tier, lang)}: {state}")
+    state = t("explain.attained" if data["attained"] else "explain.not_attained", lang)
+    name = short_tier(data["tier"], lang)
+    if lang == "ja" and name == data["tier"]:   # no Japanese short name (介護 R8's SINGLE): the KB's label
+        name = data["tree"].get("label") or name
+    lines.append(t("explain.tier_state", lang, tier=name, state=state))
     if not data["reachable"] and "reachable_when" in data:
-        lines.append(("到達不可: 2024年5月の算定状況が必要 — " if ja else "unreachable: requires May-2024 history ")
-                     + data["reachable_when"])
+        lines.append(t("explain.unreachable", lang, cond=data["reachable_when"]))
     lines.append("")
     if full or data["attained"]:
         render_tree(data["tree"], lines, 0, lang)
+        shown = [data["tree"]]
     else:
-        lines.append("満たしていない要件（--full で全体）:" if ja else "Requirements not met (--full for the whole tree):")
+        lines.append(t("explain.failing_head", lang))
         for node in data["failing"]:
             render_tree(node, lines, 1, lang)
+        shown = data["failing"]
+    lines += ["", legend(shown, lang)]
     differs = differs_line(data["readings"], short_tier, lang)
     if differs:
         lines += ["", differs]
@@ -196,9 +220,28 @@ def render_tree(node: dict, lines: list, depth: int, lang: str) -> None:
     if node.get("detail"):
         text += f" — {node['detail']}"
     if node.get("source"):
-        text += f"  [{node['source']}; {node['confidence']}]"
+        text += "  " + t("explain.source", lang, source=node["source"], conf=node["confidence"])
     if node.get("provision") and not node["ok"]:
-        text += ("  根拠: " if lang == "ja" else "  provision: ") + node["provision"]
+        text += "  " + t("explain.provision", lang, provision=node["provision"])
     lines.append("  " * depth + f"{mark} {text}")
     for c in node.get("children", []):
         render_tree(c, lines, depth + 1, lang)
+
+
+def legend(nodes: list[dict], lang: str) -> str:
+    """What the marks and the confidence letters shown mean (most certain first)."""
+    seen: set[str] = set()
+
+    def collect(n: dict) -> None:
+        if n.get("confidence"):
+            seen.add(n["confidence"])
+        for c in n.get("children", []):
+            collect(c)
+
+    for n in nodes:
+        collect(n)
+    order = ["P", "S×2", "S", "I", "U"]
+    letters = sorted(seen, key=lambda c: order.index(c) if c in order else len(order))
+    names = t("explain.part_sep", lang).join(
+        f"{c} = {t(f'confidence.{c}', lang) if has(f'confidence.{c}') else c}" for c in letters)
+    return t("explain.legend", lang, legend=names)

@@ -1,5 +1,6 @@
 """SPARQL answers for people and programs: a text table (IRIs shortened by the known prefixes), SPARQL 1.1
-CSV and TSV, SPARQL 1.1 JSON, and N-Triples for graphs."""
+CSV and TSV, SPARQL 1.1 JSON, and N-Triples for graphs; and the query library as `carekb sparql --list`
+shows it.  Column names are the query's variables (identifiers, in either language)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import json
 import re
 
 from carekb.app.sparql.dataset import PREFIXES
-from carekb.app.sparql.library import escape_literal
+from carekb.app.sparql.library import NamedQuery, escape_literal
+from carekb.i18n import t
 from carekb.render.table import table
+from carekb.render.width import fit
 
 
 def compact(iri: str) -> str:
@@ -47,7 +50,7 @@ def nt_term(t: dict | None) -> str:
     return f'"{v}"'
 
 
-def render(result, fmt: str) -> str:
+def render(result, fmt: str, lang: str = "ja") -> str:
     """A result in table, csv, tsv (SPARQL 1.1 CSV/TSV) or json (SPARQL 1.1 JSON) form."""
     if isinstance(result, str):  # CONSTRUCT / DESCRIBE
         return result.rstrip("\n")
@@ -68,8 +71,23 @@ def render(result, fmt: str) -> str:
         lines = ["\t".join(f"?{n}" for n in names)]
         lines += ["\t".join(nt_term(r.get(n)) for n in names) for r in rows]
         return "\n".join(lines)
-    more = "; truncated: more rows not read" if is_truncated(result) else ""
-    return table([[term_text(r.get(n)) for n in names] for r in rows], names) + f"\n({len(rows)} rows{more})"
+    foot = t("sparql.rows_truncated" if is_truncated(result) else "sparql.rows", lang, count=f"{len(rows):,}")
+    return table([[term_text(r.get(n)) for n in names] for r in rows], names) + "\n" + foot
+
+
+def library_text(library: dict[str, NamedQuery], lang: str = "ja", width: int | None = None) -> str:
+    """`carekb sparql --list`: each named query with its title, what it answers and its parameters."""
+    out = []
+    for name, q in library.items():
+        title = (q.title_ja if lang == "ja" else q.title_en) or q.title_en
+        about = (q.description_ja if lang == "ja" else q.description) or q.description
+        out.append(name)
+        out += ["    " + x for x in (title, about) if x]
+        for p in q.params.values():
+            doc = (p.doc_ja if lang == "ja" else p.doc) or p.doc
+            out.append("    " + t("sparql.param_line", lang, name=p.name, type=t(f"sparql.type.{p.type}", lang),
+                                  default=p.default or t("sparql.no_default", lang), doc=doc))
+    return fit("\n".join(out), width)
 
 
 def is_truncated(result) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from carekb.i18n import current_lang, t
 from carekb.model.errors import CarekbError
 
 @dataclass
@@ -16,6 +17,7 @@ class Param:
     type: str           # string, boolean, integer, decimal, date, iri
     default: str | None
     doc: str = ""
+    doc_ja: str = ""    # `# param-ja: NAME -- 説明`
 
 
 @dataclass
@@ -26,6 +28,7 @@ class NamedQuery:
     title_ja: str = ""
     title_en: str = ""
     description: str = ""
+    description_ja: str = ""
     params: dict[str, Param] = field(default_factory=dict)
 
 
@@ -45,10 +48,11 @@ def queries_dir() -> Path:
 
 
 def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
-    """Header comments: `# title-ja:`, `# title-en:`, `# description:` (repeatable) and
-    `# param: NAME TYPE DEFAULT -- what it is` (DEFAULT `-` for none)."""
+    """Header comments: `# title-ja:`, `# title-en:`, `# description:` and `# description-ja:`
+    (repeatable), `# param: NAME TYPE DEFAULT -- what it is` (DEFAULT `-` for none) and
+    `# param-ja: NAME -- 説明` (after its param line)."""
     q = NamedQuery(name, path, text)
-    desc = []
+    desc, desc_ja = [], []
     for line in text.splitlines():
         if not line.startswith("#"):
             if line.strip():
@@ -64,6 +68,13 @@ def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
             q.title_en = value
         elif key == "description":
             desc.append(value)
+        elif key == "description-ja":
+            desc_ja.append(value)
+        elif key == "param-ja":
+            pname, _, doc = value.partition("--")
+            if pname.strip() not in q.params:
+                raise CarekbError(f"param-ja for an undeclared parameter {pname.strip()!r}", str(path or name))
+            q.params[pname.strip()].doc_ja = doc.strip()
         elif key == "param":
             spec, _, doc = value.partition("--")
             parts = spec.strip().split(None, 2)
@@ -73,6 +84,7 @@ def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
             default = None if parts[2] == "-" else parts[2]
             q.params[parts[0]] = Param(parts[0], parts[1], default, doc.strip())
     q.description = " ".join(desc)
+    q.description_ja = "".join(desc_ja)   # Japanese lines join without spaces
     return q
 
 
@@ -84,7 +96,7 @@ def library() -> dict[str, NamedQuery]:
 def named_query(name: str) -> NamedQuery:
     lib = library()
     if name not in lib:
-        raise CarekbError(f"unknown query '{name}' (known: {', '.join(lib)})", "--query-name")
+        raise CarekbError(t("sparql.unknown_query", got=repr(name), known=", ".join(lib)), "--query-name")
     return lib[name]
 
 
@@ -93,7 +105,7 @@ def sparql_term(value: str, ptype: str, name: str) -> str:
     if ptype == "string":
         return f'"{escape_literal(value)}"'
     if not PARAM_TYPES[ptype].fullmatch(value):
-        raise CarekbError(f"{value!r} is not a valid {ptype}", "--param", name)
+        raise CarekbError(t("sparql.bad_value", got=repr(value), type=t(f"sparql.type.{ptype}")), "--param", name)
     if ptype in ("integer", "boolean"):
         return value
     if ptype == "decimal":
@@ -104,7 +116,7 @@ def sparql_term(value: str, ptype: str, name: str) -> str:
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise CarekbError(f"impossible date {value!r}", "--param", name) from None
+            raise CarekbError(t("sparql.bad_date", got=repr(value)), "--param", name) from None
         return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#date>'
     return f"<{value}>"
 
@@ -113,13 +125,14 @@ def bind_params(q: NamedQuery, given: dict[str, str]) -> str:
     """The query text with each `$name` replaced by its (validated) value or default."""
     for k in given:
         if k not in q.params:
-            known = ", ".join(q.params) or "none"
-            raise CarekbError(f"query '{q.name}' has no parameter '{k}' (parameters: {known})", "--param", k)
+            known = ", ".join(q.params) or t("sparql.no_default")
+            raise CarekbError(t("sparql.no_such_param", query=repr(q.name), got=repr(k), known=known), "--param", k)
     text = q.text
     for name, p in q.params.items():
         value = given.get(name, p.default)
         if value is None:
-            raise CarekbError(f"query '{q.name}' needs --param {name}=… ({p.doc})", "--param", name)
+            doc = (p.doc_ja if current_lang() == "ja" else p.doc) or p.doc
+            raise CarekbError(t("sparql.needs_param", query=repr(q.name), name=name, doc=doc), "--param", name)
         term = sparql_term(value, p.type, name)
         text = re.sub(r"\$" + re.escape(name) + r"\b", lambda _m: term, text)
     return text

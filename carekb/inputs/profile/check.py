@@ -68,6 +68,8 @@ class _Checker:
 
     def _where(self, container, key, path):
         line = self.lines.get((id(container), key)) if container is not None else None
+        if isinstance(line, str):   # a workbook cell (事業所!B5, read_xlsx): the place a consultant looks
+            return line
         return f"{path} (line {line})" if line else path
 
 

@@ -1,5 +1,6 @@
-"""Reading a profile: YAML (duplicate keys refused, each key's line kept), JSON or Turtle, from a
-file, from text or from a dict, into a plain dict — nothing is checked against the KB here."""
+"""Reading a profile: YAML (duplicate keys refused, each key's line kept), JSON, Turtle or a checklist
+workbook (.xlsx, read_xlsx), from a file, from text or from a dict, into a plain dict — nothing is
+checked against the KB here."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from carekb.i18n import t
 from carekb.inputs import normalize
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile.office import LIST_KEYS, MAX_PROFILE_BYTES, TURTLE_PROPERTIES
+from carekb.inputs.profile.read_xlsx import read_checklist
 
 
 class _LineLoader:
@@ -71,6 +73,8 @@ class _LineLoader:
 def read_document(path: str | Path, text: str | None = None) -> tuple[dict, dict, str]:
     """Parse a profile file into a plain dict, a map of key lines, and its display name."""
     source = str(path)
+    if text is None and Path(source).suffix.lower() in (".xlsx", ".xlsm"):   # the checklist of `carekb init --format xlsx`
+        return read_checklist(path)
     if text is None:
         p = Path(path)
         if not p.is_file():
