@@ -101,7 +101,7 @@ def test_every_row_bad_still_writes_the_errors_and_exits_1(tmp_path, suffix):
     r = run(src, "--out", out)
     assert r.exit_code == 1, r.output
     first = r.stderr.splitlines()[0]
-    assert first.startswith(f"{src}: row 2 (id 0112345678): office.service: ") and "'employment-bb'" in first
+    assert first.startswith(f"{src}: 2行目（事業所番号 0112345678）: office.service: ") and "'employment-bb'" in first
     assert out.exists()
     if suffix == ".xlsx":
         assert table_rows(out, "エラー")[1][:3] == [str(src), 2, "0112345678"]
@@ -411,7 +411,9 @@ def test_a_row_with_several_problems_is_one_error_line(tmp_path):
     r = run(src, "--out", tmp_path / "r.csv", "--workers", "1")
     assert r.exit_code == 1
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith(f"{src}: row 2 (id 1): office.employees: ") and " / met: " in lines[0]
+    assert len(lines) == 2 and lines[0].startswith(f"{src}: 2行目（事業所番号 1）: office.employees: ") and " / met: " in lines[0]
+    r = run(src, "--out", tmp_path / "r.csv", "--workers", "1", "--lang", "en")
+    assert r.stderr.startswith(f"{src}: row 2 (id 1): office.employees: ")
     errors = list(csv.reader(io.StringIO((tmp_path / "r-errors.csv").read_bytes().decode("utf-8-sig"))))
     assert len(errors) == 2 and "\n" not in errors[1][3]
 

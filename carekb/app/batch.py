@@ -40,6 +40,7 @@ from carekb.solver.vectorized import evaluate_modes, fork_stream, shared
 from carekb.app.batch_columns import OFFICE_COLUMNS, STAFF_SHEETS, Column, Roster, header_map, ident, staff_by_office, _empty
 from carekb.app.batch_eval import briefs
 from carekb.app.batch_rows import RowError, check_row
+from carekb.i18n import t
 from carekb.app.batch_sheets import Summary, tier_order
 from carekb.app import fidelity
 from carekb.app.report import to_dict
@@ -113,10 +114,12 @@ def open_offices(path: str | Path, staff_path: str | Path | None = None) -> Offi
 
 def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[str, ...] = MODES, json: bool = False,
            alternatives: bool = False, workers: int | None = None, chunk: int = CHUNK, tick=None,
-           stats: Batch | None = None, lang: str = "ja", keep_offices: bool = False) -> Iterator[OfficeResult | RowError]:
+           stats: Batch | None = None, lang: str = "ja", keep_offices: bool = False, render=None) -> Iterator:
     """Every row's result or error, in file order. `json`: also each office's `carekb gap --format json`
     dict (under the first mode, readings in `lang`; with `alternatives` the equal-effort swaps too,
     one office at a time). `keep_offices`: each OfficeResult also carries its bound Office (.office).
+    `render(items) -> list`: applied to each chunk's items in the worker that made them (an output
+    writer's encoder, inherited, never pickled), whose list is yielded instead of the items.
     `tick(k)`: k more rows done. `stats` (a Batch) receives the counts and timings."""
     for m in modes:
         if m not in MODES:
@@ -124,7 +127,7 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
     stats = stats if stats is not None else Batch()
     stats.modes = tuple(modes)
     job = _Job(offices.sheet.source, offices.cols, offices.roster, as_of, tuple(m == "counted" for m in modes), json,
-               alternatives, lang, keep_offices)
+               alternatives, lang, keep_offices, render)
     known_ids: set[str] = set()
     results = fork_stream(_check_and_evaluate, _chunks(offices, known_ids, chunk, stats), (kb, job), workers)
     while True:
@@ -133,17 +136,17 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
         stats.evaluate_seconds += time.perf_counter() - started - (stats.read_seconds - reading)
         if part is None:
             break
-        items, evaluated = part
+        items, evaluated, rows = part
         stats.evaluated += evaluated
         for item in items:
             if isinstance(item, RowError):
                 stats.errors.append(item)
             yield item
         if tick:
-            tick(len(items))
+            tick(rows)
     roster = offices.roster
     for oid in sorted(set(roster) - known_ids - {""}):
-        e = RowError(roster.source, roster.first_row[oid], oid, "staff rows name an office id that is not in the offices table")
+        e = RowError(roster.source, roster.first_row[oid], oid, t("err.batch.staff_unknown_office"))
         stats.errors.append(e)
         yield e
 
@@ -182,11 +185,13 @@ class _Job:
     alternatives: bool
     lang: str
     keep_offices: bool = False
+    render: object = None         # the output's encoder, run in the workers (stream)
 
 
-def _check_and_evaluate(raw: list) -> tuple[list, int]:
-    """(each row's OfficeResult or RowError, number of distinct offices evaluated), in a worker. Offices
-    with the same facts but for their id and name (and without staff rows) are evaluated once."""
+def _check_and_evaluate(raw: list) -> tuple[list, int, int]:
+    """(each row's OfficeResult or RowError — or what job.render makes of them —, distinct offices
+    evaluated, rows), in a worker. Offices with the same facts but for their id and name (and without
+    staff rows) are evaluated once."""
     kb, job = shared()
     paused = gc.isenabled()
     gc.disable()   # many small objects, no cycles: collection passes would only cost
@@ -197,7 +202,7 @@ def _check_and_evaluate(raw: list) -> tuple[list, int]:
             gc.enable()
 
 
-def _check_and_evaluate_rows(kb: KB, job: _Job, raw: list) -> tuple[list, int]:
+def _check_and_evaluate_rows(kb: KB, job: _Job, raw: list) -> tuple[list, int, int]:
     checked, keys, distinct, offices = [], [], {}, []
     for n, cells in raw:
         row = check_row(kb, job.source, n, cells, job.cols, job.roster, job.as_of)
@@ -225,7 +230,7 @@ def _check_and_evaluate_rows(kb: KB, job: _Job, raw: list) -> tuple[list, int]:
         period = kb.for_service(office.service).period_at(office.as_of).id
         out.append(OfficeResult(n, oid, name, office.service, period, office.as_of, modes[k], data,
                                 office if job.keep_offices else None))
-    return out, len(offices)
+    return (job.render(out) if job.render else out), len(offices), len(raw)
 
 
 def collect(kb: KB, offices: Offices, **options) -> Batch:

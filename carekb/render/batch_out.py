@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from carekb.model.errors import CarekbError
@@ -23,7 +24,7 @@ from carekb.model.types import KB
 from carekb.solver.gap import rank_tiers
 from carekb.app.batch import RowError
 from carekb.app.batch_sheets import ERRORS_KINDS, Actions, Summary, WORDS, error_row, errors_headers, tier_order
-from carekb.render.csv_writer import CsvWriter
+from carekb.render.csv_writer import FLUSH_ROWS, CsvWriter
 from carekb.render.encoded_rows import ActionRows, SummaryRows
 from carekb.render.publish import OutputSet
 from carekb.render.xlsx_writer import EXCEL_MAX_ROWS, Layout, SheetSeries, XlsxWriter
@@ -85,6 +86,46 @@ class CsvOut:
         s.write_row(row)
         a.write_rows(head, mids, ends)
 
+    def render(self, items: list) -> list:
+        """A worker's chunk as the parent should take it: the good rows up to the first that cannot be
+        encoded here as one Block (CSV bytes in two part files beside the outputs), then RowErrors and
+        the rest (`add` writes those, and names the line of a character the encoding lacks), in order.
+        Runs in the forked workers, on this writer as it was when they were forked: it encodes and
+        writes only its own part files, so that no row crosses between processes as data."""
+        s, rest, rows, action_rows = self.files[0], [], 0, 0
+        first = next((i.row for i in items if not isinstance(i, RowError)), None)
+        if first is None:
+            return items
+        paths = (s.path.with_name(f".part-{first}-summary"), s.path.with_name(f".part-{first}-actions"))
+        with paths[0].open("wb") as fs, paths[1].open("wb") as fa:
+            summary, actions = [], []
+            for k, item in enumerate(items):
+                if isinstance(item, RowError):
+                    rest.append(item)
+                    continue
+                try:
+                    who = s.cells((item.row, item.office_id or None, item.office_name or None))
+                    row, (head, mids, ends) = self.summary_rows.encode(item, who), self.action_rows.encode(item, who)
+                except UnicodeEncodeError:
+                    rest += items[k:]
+                    break
+                summary += (row, b"\r\n")
+                seq = [head, b"", b"", b"\r\n"] * len(mids)
+                seq[1::4], seq[2::4] = mids, ends
+                actions += seq
+                rows += 1
+                action_rows += len(mids)
+                if len(actions) > 4 * FLUSH_ROWS:
+                    fa.write(b"".join(actions))
+                    actions = []
+            fs.write(b"".join(summary))
+            fa.write(b"".join(actions))
+        return [Block(paths[0], rows, paths[1], action_rows), *rest]
+
+    def add_block(self, block: "Block") -> None:
+        self.files[0].append_file(block.summary, block.rows)
+        self.files[1].append_file(block.actions, block.action_rows)
+
     def _add_cells(self, item) -> None:
         s, a, _ = self.files
         row = self.summary.row(item)
@@ -105,6 +146,15 @@ class CsvOut:
                 f.close()
             except CarekbError:
                 pass
+
+
+@dataclass(frozen=True)
+class Block:
+    """Consecutive good rows encoded by a worker (CsvOut.render): part files of summary and action rows."""
+    summary: Path
+    rows: int
+    actions: Path
+    action_rows: int
 
 
 class XlsxOut:
