@@ -13,6 +13,7 @@ import click
 from carekb.app import batch as b
 from carekb.app import fidelity
 from carekb.app.batch_columns import template_csv_comments, template_tables
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.render.batch_out import SUFFIXES, Block, CsvOut, writer_for
 from carekb.render.csv_writer import csv_bytes
@@ -55,22 +56,22 @@ def batch(offices, out, template, reports_dir, staff, as_of, pledges, no_pledge,
     """`carekb batch` (its --help: help.batch in carekb/i18n/messages-help.yaml)."""
     if template:
         if offices or out:
-            raise CarekbError("--template writes a template only; give no OFFICES or --out with it", "--template")
+            raise CarekbError(t("batch.template_only"), "--template")
         return write_template(Path(template), encoding)
     if not offices:
-        raise CarekbError("missing OFFICES.csv|xlsx (or --template to write one)", "carekb batch")
+        raise CarekbError(t("batch.missing_offices"), "carekb batch")
     if not out:
-        raise CarekbError("missing --out RESULT.xlsx|csv|json|parquet", "carekb batch")
+        raise CarekbError(t("batch.missing_out"), "carekb batch")
     out = Path(out)
     if out.suffix.lower() not in SUFFIXES:
-        raise CarekbError(f"unsupported output type '{out.suffix or '(none)'}' (use .xlsx, .csv, .json or .parquet)", str(out))
+        raise CarekbError(t("batch.unsupported_output", suffix=out.suffix or "(none)"), str(out))
     if not out.parent.is_dir():
-        raise CarekbError("the output folder does not exist", str(out))
+        raise CarekbError(t("batch.no_folder"), str(out))
     if out.is_dir():
-        raise CarekbError("is a folder, not a file", str(out))
+        raise CarekbError(t("batch.is_folder"), str(out))
     as_json = out.suffix.lower() == ".json"
     if alternatives and not as_json:
-        raise CarekbError("--alternatives applies to JSON output (--out X.json)", "--alternatives")
+        raise CarekbError(t("batch.alternatives_json"), "--alternatives")
     modes = _modes("ignored" if no_pledge else pledges, as_json)
     day = as_of_date(as_of)
     _, kb = fidelity.rules(load_rules(overlays=overlays), rates, reading)   # user rates and readings, for every row
@@ -143,7 +144,7 @@ def _progress(show: bool):
     def tick(k: int) -> None:
         nonlocal done
         done += k
-        click.echo(f"carekb batch: {done:,} rows", err=True)
+        click.echo(t("batch.progress", done=done), err=True)
     return tick
 
 
@@ -172,11 +173,11 @@ def write_template(path: Path, encoding: str) -> None:
         data = csv_bytes(*tables["事業所"], encoding="utf-8-sig" if encoding == "utf-8" else "cp932",
                          comments=template_csv_comments(), target=str(path))
     else:
-        raise CarekbError(f"unsupported template type '{suffix or '(none)'}' (use .xlsx or .csv)", str(path))
+        raise CarekbError(t("batch.unsupported_template", suffix=suffix or "(none)"), str(path))
     if path.is_dir():
-        raise CarekbError("is a folder, not a file", str(path))
+        raise CarekbError(t("batch.is_folder"), str(path))
     with OutputSet(path.parent) as outputs:   # as every output: whole or not at all, umask honoured
         outputs.path(path.name).write_bytes(data)
         outputs.publish()
-    click.echo(f"テンプレートを書きました: {path}", err=True)
+    click.echo(t("batch.template_written", path=path), err=True)
 

@@ -7,6 +7,7 @@ import sys
 import click
 
 from carekb.model.errors import CarekbError
+from carekb.i18n import t
 from carekb.inputs.profile import bind, load_office
 from carekb.inputs.shapes import kb_report_text, validate_kb, validate_office
 from carekb.solver.gap import ENGINES
@@ -113,7 +114,7 @@ def explain(profile, tier, as_of, no_pledge, full, endpoint, rates, reading, fmt
 def validate(profiles, check_kb, as_of, shacl, lang):
     """`carekb validate` (its --help: help.validate in carekb/i18n/messages-help.yaml)."""
     if not profiles and not check_kb:
-        raise CarekbError("name one or more profiles, or --kb")
+        raise CarekbError(t("err.validate_nothing"))
     bad = 0
     if check_kb:
         violations = validate_kb()
@@ -121,7 +122,7 @@ def validate(profiles, check_kb, as_of, shacl, lang):
             click.echo(kb_report_text(violations, lang), err=True)
             bad += 1
         else:
-            click.echo("kb: conforms to ontology/shapes.ttl")
+            click.echo(t("validate.kb_conforms"))
     for p in profiles:
         try:
             kb, office, period = load(p, as_of)

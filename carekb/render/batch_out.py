@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB
 from carekb.solver.gap import rank_tiers
@@ -43,7 +44,7 @@ def writer_for(out: Path, outputs: OutputSet, kb: KB, modes: tuple[str, ...], la
         return JsonOut(out, outputs)
     if suffix == ".parquet":
         return ParquetOut(out, outputs, kb, modes)
-    raise CarekbError(f"unsupported output type '{out.suffix or '(none)'}' (use .xlsx, .csv, .json or .parquet)", str(out))
+    raise CarekbError(t("batch.unsupported_output", suffix=out.suffix or "(none)"), str(out))
 
 
 def _t(lang, ja, en):
@@ -244,7 +245,7 @@ class JsonOut:
         try:
             self.f = outputs.path(out.name).open("w", encoding="utf-8")
         except OSError as e:
-            raise CarekbError(f"cannot write here: {e.strerror}", self.target) from None
+            raise CarekbError(t("batch.cannot_write", reason=e.strerror), self.target) from None
         self.n = 0
         self.f.write("[")
         self.rows = {"summary": 0, "errors": 0}
@@ -276,7 +277,7 @@ class ParquetOut:
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
-            raise CarekbError("Parquet output needs pyarrow: pip install 'carekb[parquet]'", str(out)) from None
+            raise CarekbError(t("batch.needs_pyarrow"), str(out)) from None
         self.pa, self.kb, self.modes = pa, kb, modes
         self.schema = pa.schema([
             ("row", pa.int64()), ("office_id", pa.string()), ("office_name", pa.string()), ("service", pa.string()),
