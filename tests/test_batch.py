@@ -306,13 +306,16 @@ def test_staff_for_an_office_not_in_the_table_is_a_row_error(kb, tmp_path):
     staff = tmp_path / "staff.csv"
     staff.write_text("事業所番号,職種\n9999999999,保育士\n", encoding="utf-8")
     sheet, cols, roster = b.read_offices(OFFICES, staff)
-    res = b.run(kb, sheet, cols, roster)
-    assert [str(e) for e in res.errors] == [f"{staff}: row 2 (id 9999999999): staff rows name an office id that is not in the offices table"]
+    res = b.run(kb, sheet, cols, roster)   # the library speaks Japanese by default
+    assert [str(e) for e in res.errors] == [f"{staff}: 2行目（事業所番号 9999999999）: 職員の行が、事業所の表にない事業所番号を指しています"]
+    r = run(OFFICES, "--staff", staff, "--out", tmp_path / "r.csv", "--lang", "en")
+    assert f"{staff}: row 2 (id 9999999999): staff rows name an office id that is not in the offices table" in r.stderr
 
 
 def test_progress_lines_on_a_pipe_and_quiet(tmp_path):
     r = run(OFFICES, "--out", tmp_path / "r.json", "--progress")
-    assert "carekb batch: 8 rows" in r.stderr
+    assert "carekb batch: 8 行" in r.stderr
+    assert "carekb batch: 8 rows" in run(OFFICES, "--out", tmp_path / "r.json", "--progress", "--lang", "en").stderr
     r = run(OFFICES, "--out", tmp_path / "r.json", "--progress", "--quiet")
     assert "carekb batch:" not in r.stderr
 

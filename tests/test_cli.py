@@ -96,6 +96,8 @@ def test_bad_profile_names_line(tmp_path):
     f = tmp_path / "p.yaml"
     f.write_text("office:\n  service: home-care\n  employees: many\n", encoding="utf-8")
     r = run("gap", f)
+    assert r.exit_code == 2 and "office.employees (3行目)" in r.output
+    r = run("gap", f, "--lang", "en")
     assert r.exit_code == 2 and "office.employees (line 3)" in r.output
 
 
@@ -117,7 +119,8 @@ def test_validate_runs_shacl(tmp_path):
     r = run("validate", EXAMPLES / "r7-after-school-day.yaml", EXAMPLES / "r8-employment-b.yaml")
     assert r.exit_code == 0 and r.output.count("OK") == 2
     r = run("validate", "--kb")
-    assert r.exit_code == 0 and "conforms" in r.output
+    assert r.exit_code == 0 and "制約をすべて満たしています" in r.output
+    assert "conforms" in run("validate", "--kb", "--lang", "en").output
 
 
 def test_subprocess_gap_json():
@@ -127,7 +130,7 @@ def test_subprocess_gap_json():
     d = json.loads(p.stdout)
     assert d["highest"] == "V2" and d["period"] == "R6"
     bad = subprocess.run([sys.executable, "-m", "carekb.cli", "gap", "/nonexistent.yaml"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "file not found" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "ファイルが見つかりません" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_unwritable_output_is_a_clear_error(tmp_path):
