@@ -91,10 +91,10 @@ def batch(offices, out, template, reports_dir, staff, as_of, pledges, no_pledge,
             for item in b.stream(kb, source, as_of=day, modes=modes, json=as_json, alternatives=alternatives,
                                  workers=workers, tick=_progress(show), stats=stats, lang=lang,
                                  keep_offices=reports is not None, render=render):
-                t = time.perf_counter()
+                began = time.perf_counter()
                 if isinstance(item, Block):
                     writer.add_block(item)
-                    writing += time.perf_counter() - t
+                    writing += time.perf_counter() - began
                     continue
                 if isinstance(item, b.RowError):
                     click.echo(str(item), err=True)
@@ -104,8 +104,8 @@ def batch(offices, out, template, reports_dir, staff, as_of, pledges, no_pledge,
                     reports.add(item.office_id, item.row,
                                 report_html.document([build_page(kb, item.office, day, *page_notes)]))
                 writer.add(item)
-                writing += time.perf_counter() - t
-            t = time.perf_counter()
+                writing += time.perf_counter() - began
+            began = time.perf_counter()
             writer.close()
             if reports is not None:
                 reports.publish()      # the reports first: the results appearing means the run is complete
@@ -115,7 +115,7 @@ def batch(offices, out, template, reports_dir, staff, as_of, pledges, no_pledge,
                 reports.discard()
             raise
         outputs.publish()
-        writing += time.perf_counter() - t
+        writing += time.perf_counter() - began
     if timings:
         total = time.perf_counter() - started
         click.echo(f"timings: read {total - stats.evaluate_seconds - writing:.2f} s, evaluate {stats.evaluate_seconds:.2f} s, "

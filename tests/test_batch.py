@@ -344,3 +344,12 @@ def test_rules_overlay_applies_and_is_noted_once_per_row(tmp_path):
     # 4.3M meets a 4.2M threshold: cp4 is no longer missing for tier II
     ii = lambda d: next(t for t in d["targets"] if t["tier"] == "II")  # noqa: E731
     assert "cp4" in ii(base[0])["missing"] and "cp4" not in ii(data[0])["missing"]
+
+
+def test_missing_arguments_are_one_line_in_either_language(tmp_path):
+    r = run()
+    assert r.exit_code == 2 and "事業所の表 OFFICES.csv|xlsx を指定してください" in r.output and "Traceback" not in r.output
+    r = run(OFFICES, "--lang", "en")
+    assert r.exit_code == 2 and "missing --out RESULT.xlsx|csv|json|parquet" in r.output
+    r = run("--template", tmp_path / "t.csv", "--lang", "en")
+    assert r.exit_code == 0 and "template written" in r.stderr
