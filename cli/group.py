@@ -9,7 +9,8 @@ import click
 from carekb import __version__
 
 from carekb.cli.common import LANG_ONLY_OPTION, command_line_lang
-from carekb.cli.localized_help import Command, LocalizedHelp, install_click_messages, metavars
+from carekb.cli.click_messages import install_click_messages
+from carekb.cli.localized_help import Command, LocalizedHelp, metavars
 from carekb.i18n import t
 from carekb.render import width
 

@@ -65,7 +65,7 @@ def services(period, scheme, endpoint, fmt, lang, unknown_rates):
     kb = load_rules(endpoint).of_scheme(scheme)
     if unknown_rates:
         if period and period not in kb.periods:
-            raise CarekbError(f"unknown period '{period}' (periods: {', '.join(kb.periods)})", "--period")
+            raise CarekbError(t("err.unknown_period", period=period, periods=", ".join(kb.periods)), "--period")
         click.echo(unknown_rates_csv(kb, period), nl=False)
         return
     result = api.services(period, kb=kb, lang=lang)

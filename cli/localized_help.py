@@ -4,9 +4,8 @@
 Keys: `help.<command>` (the group is `help.carekb`), `help.<command>.<option>` (the option's long
 name without dashes), else `help.opt.<option>` for the options many commands share, and
 `help.metavar.<WORD>` for the placeholders (PROFILE → プロファイル). A text's first paragraph is the
-command's summary in `carekb --help`; a paragraph with an indented line (examples, lists) is printed
-as written, any other paragraph is reflowed to the terminal width, counted in display columns
-(click counts characters, so Japanese lines would come out twice as wide as it thinks).
+command's summary in `carekb --help`; paragraphs are laid out by cli/help_layout.py (display columns,
+Japanese line breaking). click's own usage errors: cli/click_messages.py.
 
 The language is read from the whole command line before click parses it (cli/group.py), because
 click handles --help as soon as it meets it, before a later --lang.
@@ -18,8 +17,9 @@ import re
 
 import click
 
-from carekb.i18n import catalogue, current_lang, has, t
-from carekb.render.width import width, wrap
+from carekb.cli.help_layout import hanging_indent, is_command_line, joined, paragraphs, wrap_help
+from carekb.i18n import has, t
+from carekb.render.width import width
 
 _PLACEHOLDER = re.compile(r"(?<![\w-])[A-Z][A-Z_]*(?![A-Za-z_])")
 
@@ -28,81 +28,6 @@ def metavars(text: str) -> str:
     """Placeholders in a usage line or option spec in the current language (PROFILE → プロファイル)."""
     text = text.replace("INTEGER RANGE", "INTEGER")     # click's name for an IntRange without a metavar
     return _PLACEHOLDER.sub(lambda m: t(f"help.metavar.{m[0]}") if has(f"help.metavar.{m[0]}") else m[0], text)
-
-
-_NO_LINE_START = set("、。，．,.）)」』】］]：:；;！!？?・ー～…％%")
-_NO_LINE_END = set("（(「『【［[")
-_JA_MARKS = set("、。，．（）「」『』【】［］：；！？・")
-
-
-def _units(text: str) -> list[str]:
-    """Pieces a line may break between: a Latin word (with the punctuation stuck to it), one Japanese
-    character, or a space; closing marks stay with what precedes them, opening ones with what follows."""
-    units: list[str] = []
-    for piece in re.findall(r" +|[!-~]+|.", text):
-        if units and (piece[0] in _NO_LINE_START or units[-1][-1] in _NO_LINE_END) and not piece.startswith(" ") \
-                and not units[-1].startswith(" "):
-            units[-1] += piece
-        else:
-            units.append(piece)
-    return units
-
-
-def wrap_help(text: str, limit: int, next_limit: int | None = None) -> list[str]:
-    """`text` in lines of at most `limit` columns (`next_limit` after the first): Japanese breaks
-    between any two characters, Latin words between words, and no line starts with a closing mark
-    (、。）) or ends with an opening one."""
-    lines, line = [], ""
-    for unit in _units(text):
-        if lines and next_limit:
-            limit = next_limit
-        if line and width(line) + width(unit) > limit and not unit.startswith(" "):
-            lines.append(line.rstrip())
-            line = ""
-        if not line and unit.startswith(" "):
-            continue
-        while width(unit) > limit:                  # a word longer than the line: cut it
-            cut = wrap(unit, limit)[0]
-            while len(cut) > 1 and unit[len(cut)] in _NO_LINE_START:   # 、。） stay on the line before
-                cut = cut[:-1]
-            lines.append(cut)
-            unit = unit[len(cut):]
-        line += unit
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines
-
-
-def _joined(lines: list[str]) -> str:
-    """Lines of one paragraph as one: a space between words, none between two Japanese characters."""
-    out = ""
-    for line in (ln.strip() for ln in lines):
-        if out and (out[-1].isascii() or line[:1].isascii()) and out[-1] not in _JA_MARKS and line[:1] not in _JA_MARKS:
-            out += " "
-        out += line
-    return out
-
-
-def paragraphs(text: str) -> list[tuple[bool, list[str]]]:
-    """(verbatim, lines) per paragraph: a paragraph with an indented line keeps its lines as written."""
-    out = []
-    for block in re.split(r"\n\s*\n", text.strip("\n")):
-        lines = block.rstrip().split("\n")
-        verbatim = any(ln.startswith(" ") for ln in lines[1:]) or lines[0].startswith(" ")
-        out.append((verbatim, lines if verbatim else [_joined(lines)]))
-    return out
-
-
-def _hanging_indent(line: str) -> int:
-    """Where a folded line of a list goes on: under the text after "term   " (/query   SPARQL…), else
-    four columns in from the line."""
-    m = re.match(r"\s*\S+\s{2,}", line)
-    return width(m[0]) if m else len(line) - len(line.lstrip(" ")) + 4
-
-
-def _is_command(line: str) -> bool:
-    """An example command line (or its continuation): never wrapped, so that it can be copied."""
-    return line.lstrip().startswith(("carekb ", "curl ", "-"))
 
 
 class Formatter(click.HelpFormatter):
@@ -127,11 +52,11 @@ class Formatter(click.HelpFormatter):
             if n:
                 self.write("\n")
             for line in lines:
-                if verbatim and (width(line) <= limit or _is_command(line)):
+                if verbatim and (width(line) <= limit or is_command_line(line)):
                     self.write(pad + line + "\n")
                     continue
                 lead = len(line) - len(line.lstrip(" "))
-                hang = _hanging_indent(line) if verbatim else lead
+                hang = hanging_indent(line) if verbatim else lead
                 parts = wrap_help(line.lstrip(" "), limit - lead, limit - hang)
                 self.write(pad + " " * lead + parts[0] + "\n")
                 for part in parts[1:]:
@@ -184,7 +109,7 @@ def option_record(command: str, param: click.Option, ctx: click.Context) -> tupl
     if param.hidden:
         return None
     key = option_key(command, param)
-    help_ = _joined(t(key).split("\n")) if key else (param.help or "")
+    help_ = joined(t(key).split("\n")) if key else (param.help or "")
     _, original = click.Option.get_help_record(param, ctx)
     extra = original[len(param.help or ""):].strip()      # "[default: dnf]", "[x>=1]", "[required]"
     if extra:
@@ -239,60 +164,3 @@ class LocalizedHelp:
 
 class Command(LocalizedHelp, click.Command):
     pass
-
-
-# click's own messages, by their gettext msgid (click marks every user-facing string with gettext):
-# the catalogue's template in the current language, which click then fills in as it would its own.
-_CLICK_MESSAGES = {
-    "Missing command.": "help.click.missing_command",
-    "Got unexpected extra argument ({args})": "help.click.extra_argument",
-    "Got unexpected extra arguments ({args})": "help.click.extra_arguments",
-    "Try '{command} {option}' for help.": "help.click.try_help",
-    "Invalid value: {message}": "help.click.invalid_value",
-    "Invalid value for {param_hint}: {message}": "help.click.invalid_value_for",
-    "Missing argument": "help.click.missing_argument",
-    "Missing option": "help.click.missing_option",
-    "Missing parameter": "help.click.missing_parameter",
-    "No such option {name!r}.": "help.click.no_such_option",
-    "No such command {name!r}.": "help.click.no_such_command",
-    "Did you mean {possibility}?": "help.click.did_you_mean",
-    "(Did you mean one of: {possibilities}?)": "help.click.did_you_mean_one_of",
-    "Option {name!r} requires an argument.": "help.click.requires_argument",
-    "Option {name!r} requires {nargs} arguments.": "help.click.requires_arguments",
-    "Option {name!r} does not take a value.": "help.click.takes_no_value",
-    "{value!r} is not {choice}.": "help.click.not_choice",
-    "{value!r} is not one of {choices}.": "help.click.not_one_of",
-    "Choose from:\n\t{choices}": "help.click.choose_from",
-    "{value!r} is not a valid {number_type}.": "help.click.not_a_number",
-    "{value} is not in the range {range}.": "help.click.out_of_range",
-    "{name} {filename!r} does not exist.": "help.click.does_not_exist",
-    "{name} {filename!r} is a directory.": "help.click.is_a_directory",
-    "{name} {filename!r} is a file.": "help.click.is_a_file",
-    "{name} {filename!r} is not readable.": "help.click.not_readable",
-    "{name} {filename!r} is not writable.": "help.click.not_writable",
-    "Aborted!": "help.click.aborted",
-}
-
-
-def _click_gettext(message: str) -> str:
-    key = _CLICK_MESSAGES.get(message)
-    return catalogue()[key][current_lang()] if key else message
-
-
-def _click_ngettext(singular: str, plural: str, n: int) -> str:
-    return _click_gettext(singular if n == 1 else plural)
-
-
-def install_click_messages() -> None:
-    """Route click's gettext calls to the catalogue (click looks `_` and `ngettext` up in its modules'
-    globals at call time, so replacing them there is enough; nothing else in the process changes)."""
-    import click.core
-    import click.exceptions
-    import click.parser
-    import click.types
-
-    for module in (click.core, click.exceptions, click.parser, click.types):
-        if hasattr(module, "_"):
-            module._ = _click_gettext
-        if hasattr(module, "ngettext"):
-            module.ngettext = _click_ngettext

@@ -29,15 +29,16 @@ def _params(pairs) -> dict[str, str]:
     return out
 
 
-def _query_text(query, query_name, params):
-    """(text, source) of the query: a named one, a file, '-' for standard input, or the text itself."""
+def _query_text(query, query_name, params, lang=None):
+    """(text, source) of the query: a named one, a file, '-' for standard input, or the text itself;
+    a `lang` parameter not given is the output's language."""
     import os
 
     if query_name and query:
         raise CarekbError(t("sparql.query_and_name"), "--query-name")
     if query_name:
         q = store.named_query(query_name)
-        return store.bind_params(q, params), f"query {query_name}"
+        return store.bind_params(q, params, lang), f"query {query_name}"
     if not query:
         raise CarekbError(t("sparql.no_query"))
     if query == "-":
@@ -49,7 +50,7 @@ def _query_text(query, query_name, params):
     else:
         text, source = query, "<query>"
     q = store.parse_header(source, text)
-    return store.bind_params(q, params) if (q.params or params) else text, source
+    return store.bind_params(q, params, lang) if (q.params or params) else text, source
 
 
 def _read_query_file(path: str) -> str:
@@ -90,7 +91,7 @@ def sparql(query, query_name, params, profiles, as_of, fmt, endpoint, timeout, m
     if list_:
         _print_library(lang)
         return
-    text, source = _query_text(query, query_name, _params(params))
+    text, source = _query_text(query, query_name, _params(params), lang)
     started = time.perf_counter()
     if endpoint:
         if profiles:

@@ -79,7 +79,7 @@ def test_a_profile_is_a_path_a_dict_or_text(kb):
     with pytest.raises(CarekbError) as e:
         carekb.load_profile("office: {service: nope}\n", kb=kb)
     assert "<text>.yaml: office.service" in str(e.value) and "nope" in str(e.value)
-    with pytest.raises(CarekbError, match="file not found"):
+    with pytest.raises(CarekbError, match="ファイルが見つかりません"):
         carekb.load_profile("no-such-profile.yaml", kb=kb)
 
 

@@ -4,6 +4,7 @@ leaves no output file.  Plus atomic writes: an error mid-way leaves nothing behi
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -53,22 +54,61 @@ def argv(case: dict, file: Path, out: Path) -> list[str]:
     return [a.replace("{file}", str(file)).replace("{out}", str(out)) for a in shlex.split(case["args"])]
 
 
-def check_message(case: dict, file: Path, text: str) -> None:
+# Japanese is the default: the corpus's `expect` texts are the English ones (run with CAREKB_LANG=en);
+# in Japanese every case keeps its shape (exit 2, one line naming the file), and these say it in Japanese
+EXPECT_JA = {
+    "profile/does-not-exist.yaml|gap": "ファイルが見つかりません",
+    "profile/unclosed-flow.yaml|gap": "2行1列: YAMLとして読めません: 「}」で閉じる前に終わっています",
+    "profile/tab-indent.yaml|gap": "2行1列: YAMLとして読めません: 文字 '\\t' では始められません",
+    "profile/deep-nesting.yaml|gap": "YAMLとして読めません: 入れ子が深すぎます",
+    "profile/duplicate-top-key.yaml|gap": "4行目: キー 'met' が重複しています",
+    "profile/empty.yaml|gap": "空のファイルです",
+    "profile/list-not-mapping.yaml|gap": "プロファイルはキー（version、office、as_of など）の対応表です",
+    "profile/unterminated.json|gap": "2行1列: JSONとして読めません",
+    "profile/two-offices.ttl|gap": "ck:Office はちょうど1つ必要です（2 個あります）",
+    "profile/shift-jis.yaml|gap": "UTF-8 のテキストではありません（Shift_JIS のようです。2行目、16バイト目）",
+    "profile/utf-16.yaml|gap": "UTF-16 のテキストです: UTF-8 で保存してください",
+    "generated/huge-profile.yaml|gap": "プロファイルとしては大きすぎるファイルです（6,000,032 バイト。上限 5,000,000）",
+    "profile/workplace-26-r6.yaml|gap": "workplace: 項目 26 は R6 の一覧にありません（1–25: `carekb requirements --period R6` を参照）",
+    "profile/date-2023-12.yaml|gap": "as_of: 2023-12-31 はこの KB が扱うルールの範囲外です: 旧加算は 2024-04-01 から",
+    "profile/consult-before-coverage.yaml|gap":
+        "office.service: 計画相談支援（consult-plan）には期間 R7 にこの加算の区分がありません（2026-06-01 から対象）",
+    "visit/binary.yaml|visit": "バイナリファイルで、面会の申込み（YAML か JSON）ではありません",
+    "visit/not-mapping.yaml|visit": "面会の申込みは項目名と値の組（マッピング）で書きます",
+    "generated/huge-visit.yaml|visit": "面会の申込みとしては大きすぎるファイルです（6,000,023 バイト。上限 5,000,000）",
+}
+
+
+def check_message(case: dict, file: Path, text: str, lang: str = "en") -> None:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     # one line per problem (a profile reports all of its problems at once; the first is the case's)
     assert 1 <= len(lines) <= 21 and all(ln.startswith("carekb: error: ") for ln in lines), text
-    assert case["expect"] in lines[0], text
+    if lang in langs(case)[:1]:
+        assert case["expect"] in lines[0], text
+    else:
+        assert EXPECT_JA.get(case_id(case), "") in lines[0], text
     assert case.get("names", file.name) in lines[0], text
     assert "Traceback" not in text
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.get("via") != "subprocess"], ids=case_id)
-def test_bad_input_through_cli(case, tmp_path):
+def langs(case: dict) -> list[str]:
+    """The languages a case runs in: the one its args name (--lang en), Japanese when its `expect` is
+    Japanese, else both (the English `expect`, and in Japanese EXPECT_JA where given)."""
+    named = re.search(r"--lang (\w+)", case["args"])
+    if named:
+        return [named.group(1)]
+    said = re.sub(r"'[^']*'", "", case["expect"])   # values quoted from the input are no language ('サービス')
+    return ["ja"] if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", said) else ["en", "ja"]
+
+
+@pytest.mark.parametrize("case, lang", [(c, lang) for c in CASES if c.get("via") != "subprocess" for lang in langs(c)],
+                         ids=lambda v: case_id(v) if isinstance(v, dict) else v)
+def test_bad_input_through_cli(case, lang, tmp_path):
     file, out = case_file(case, tmp_path), tmp_path / "out"
     out.mkdir()
-    r = CliRunner().invoke(main, argv(case, file, out))
+    r = CliRunner(env={"CAREKB_LANG": lang}).invoke(main, argv(case, file, out))
     assert r.exit_code == 2, (r.output, r.exception)
-    check_message(case, file, r.output)
+    check_message(case, file, r.output, lang)
     assert not list(out.rglob("*")), "an output (or temporary) file was left behind"
 
 
@@ -76,12 +116,17 @@ def test_bad_input_through_cli(case, tmp_path):
 def test_bad_input_in_a_real_process(case, tmp_path):
     file, out = case_file(case, tmp_path), tmp_path / "out"
     out.mkdir()
+    lang = langs(case)[0]
     p = subprocess.run([sys.executable, "-m", "carekb.cli", *argv(case, file, out)], capture_output=True, text=True,
-                       timeout=120, cwd=tmp_path)
+                       timeout=120, cwd=tmp_path, env={**os.environ, "CAREKB_LANG": lang})
     assert p.returncode == 2, p.stderr
     assert p.stdout == ""
-    check_message(case, file, p.stderr)
+    check_message(case, file, p.stderr, lang)
     assert not list(out.rglob("*"))
+
+
+def test_every_japanese_expectation_is_a_case_run_in_japanese():
+    assert set(EXPECT_JA) <= {case_id(c) for c in CASES if "ja" in langs(c)}
 
 
 def test_every_corpus_file_is_a_case():
@@ -143,6 +188,7 @@ ALLOWED = {  # where a raw write is the implementation of an atomic one, or goes
     ("carekb/render/xlsx_writer.py", "close"), ("carekb/render/xlsx_writer.py", "__init__"),
     ("carekb/render/zip_parts.py", "__init__"), ("carekb/render/zip_parts.py", "write_zip"),  # the xlsx writer's parts
     ("carekb/render/report_files.py", "add"),  # batch --reports: into the OutputSet's .partial folder too
+    ("carekb/render/batch_out.py", "render"),  # a worker's CSV part files: in the OutputSet's .partial folder too
     ("web/api_v1.py", "work"),  # an uploaded table, into a private TemporaryDirectory
     ("cli/common.py", "write_files_atomically"),  # -o /dev/stdout, /dev/full: into the device (a rename would replace it)
     ("cli/localized_help.py", "format_help_text"),  # click's HelpFormatter.write_text: the help buffer, not a file
@@ -293,11 +339,14 @@ def test_remote_garbage_is_a_clear_error(fake_endpoint):
         store.query_endpoint(url, "SELECT ?s WHERE { ?s ?p ?o }")
 
 
-def test_local_rows_are_capped_and_said_so(tmp_path):
-    r = CliRunner().invoke(main, ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "7", "--format", "csv"])
+@pytest.mark.parametrize("lang, said", [("ja", "結果は 7行で打ち切りました（--max-rows）"),
+                                        ("en", "result truncated at 7 rows (--max-rows)")])
+def test_local_rows_are_capped_and_said_so(lang, said):
+    r = CliRunner().invoke(main, ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "7", "--format", "csv",
+                                  "--lang", lang])
     assert r.exit_code == 0
     lines = r.output.strip().splitlines()
-    assert lines[-1] == "carekb: warning: result truncated at 7 rows (--max-rows)"
+    assert lines[-1] == f"carekb: warning: {said}"
     assert len(lines) == 1 + 7 + 1  # header, rows, warning
 
 

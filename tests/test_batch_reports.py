@@ -31,7 +31,7 @@ def test_one_report_per_good_office_none_for_the_bad_row(tmp_path):
     out = tmp_path / "reports"
     r = _run(tmp_path, out)
     assert r.exit_code == 1, r.output               # one bad row: exit 1, the others go on
-    assert "row 3 (id ../evil)" in r.output
+    assert "3行目（事業所番号 ../evil）" in r.output   # the row error line, in Japanese by default
     pages = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
     assert set(pages) == {"1312345678.html", "row-4.html"}
     assert "ひまわり放課後等デイサービス" in pages["1312345678.html"] and "さくら訪問介護" in pages["row-4.html"]

@@ -215,6 +215,6 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
     lines = r.output.splitlines()
     assert r.exit_code == 2 and len(lines) == 6, r.output
     assert all(ln.startswith(f"carekb: error: {path}: ") for ln in lines)
-    for place in ("office.employees (line 1)", "office.region (line 1)", "as_of (line 2)", "history.shogu (line 3)",
-                  "met (line 4)", "collab_corp (line 5)"):
+    for place in ("office.employees (1行目)", "office.region (1行目)", "as_of (2行目)", "history.shogu (3行目)",
+                  "met (4行目)", "collab_corp (5行目)"):
         assert any(place in ln for ln in lines), place

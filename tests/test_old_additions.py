@@ -177,13 +177,13 @@ def test_before_the_old_period_is_a_clear_error(kb):
     with pytest.raises(CarekbError) as e:
         bind(Office(service="after-school-day", as_of=dt.date(2024, 3, 31)), kb)
     msg = str(e.value)
-    assert "2024-03-31" in msg and "old additions from 2024-04-01" in msg and "new addition from 2024-06-01" in msg
+    assert "2024-03-31" in msg and "旧加算は 2024-04-01 から" in msg and "新加算は 2024-06-01 から" in msg   # ja: the default
     r = run("gap", EXAMPLES / "old-after-school-day.yaml", "--as-of", "2024-03-31")
     assert r.exit_code == 2 and r.output.count("\n") == 1 and "2024-04-01" in r.output
 
 
 def test_consultation_services_have_no_old_tier(kb):
-    with pytest.raises(CarekbError, match="no tier of this addition in period OLD"):
+    with pytest.raises(CarekbError, match="期間 OLD にこの加算の区分がありません"):
         bind(Office(service="consult-plan", as_of=dt.date(2024, 5, 1)), kb)
 
 

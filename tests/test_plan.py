@@ -173,4 +173,6 @@ def test_cli_bad_effort_csv_exit_2_one_line(tmp_path):
     assert r.exit_code == 2
     assert r.output.strip() == f"carekb: error: {f}: row 3: effort must be a whole number from 1 to 1,000,000, got '-1'"
     r = run("plan", R7, "--effort", tmp_path / "none.csv")
+    assert r.exit_code == 2 and "ファイルが見つかりません" in r.output
+    r = run("plan", R7, "--effort", tmp_path / "none.csv", "--lang", "en")
     assert r.exit_code == 2 and "file not found" in r.output

@@ -124,4 +124,4 @@ def test_subprocess_examples():
     assert r.returncode == 0 and "面会可" in r.stdout
     r = subprocess.run([sys.executable, "-m", "carekb.cli", "visit", str(EXAMPLES / "no-such.yaml")],
                        capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 2 and "file not found" in r.stderr
+    assert r.returncode == 2 and "ファイルが見つかりません" in r.stderr

@@ -149,9 +149,13 @@ def test_compare_periods_table_shows_dates_used():
 
 def test_compare_periods_errors():
     r = run("whatif", R7, "--compare-periods", "R7,R9")
+    assert r.exit_code == 2 and "期間 'R9' は不明です（既知の期間: " in r.output and "R8" in r.output
+    r = run("whatif", R7, "--compare-periods", "R7,R9", "--lang", "en")
     assert r.exit_code == 2 and "unknown period 'R9' (known: " in r.output and "R8" in r.output
-    r = run("whatif", R7, "--compare-periods", "R6,R7")
+    r = run("whatif", R7, "--compare-periods", "R6,R7", "--lang", "en")
     assert r.exit_code == 2 and "workplace item numbers differ between lists" in r.output
+    r = run("whatif", R7, "--compare-periods", "R6,R7")
+    assert r.exit_code == 2 and "職場環境等要件の項目番号は一覧によって異なります" in r.output
 
 
 def test_evaluate_in_period_works_off_kb_periods(kb):

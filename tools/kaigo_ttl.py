@@ -233,11 +233,13 @@ def workplace_items() -> None:
     body.append('kwp:list-R6 a ck:WorkplaceItemList ; rdfs:label "令和6年度中の職場環境等要件（介護・24項目）"@ja , '
                 '"FY2024 workplace item list, long-term care (24 items)"@en ;\n'
                 '    dcterms:source src:kaigo-workplace-items ; ck:confidence ck:I ;\n'
-                '    ck:sourceNote "recollection of the 介護 R3–R5 table, numbered in order; verify against 老発0315第2号 別紙1" .\n')
+                '    ck:sourceNote "recollection of the 介護 R3–R5 table, numbered in order; verify against 老発0315第2号 別紙1"@en ,\n'
+                '        "介護 R3–R5 の表の記憶による（出現順に番号付け）。老発0315第2号 別紙1 での確認が必要"@ja .\n')
     body.append('kwp:list-R7 a ck:WorkplaceItemList ; rdfs:label "令和7年度以降の職場環境等要件（介護・①～㉘）"@ja , '
                 '"FY2025+ workplace item list, long-term care (1-28)"@en ;\n'
                 '    dcterms:source src:kaigo-workplace-items , src:kaigo-doctormate ; ck:confidence ck:I ;\n'
-                '    ck:sourceNote "wording of ⑰ ⑱ ㉔ S (doctormate); the others from recollection of 老発0315第2号 別紙1 (I)" .\n')
+                '    ck:sourceNote "wording of ⑰ ⑱ ㉔ S (doctormate); the others from recollection of 老発0315第2号 別紙1 (I)"@en ,\n'
+                '        "⑰ ⑱ ㉔ の文言は S（doctormate 240201）、その他は 老発0315第2号 別紙1 の記憶による (I)"@ja .\n')
     for r in items:
         lst = "R6" if r["list"] == "R6" else "R7"
         level = "S" if r["source"].startswith("S:") else "I"

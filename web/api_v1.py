@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any, Union
 
 import anyio
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from carekb.app import api
+from carekb.app.sparql.library import named_query_text
 from carekb.model.errors import CarekbError
 from carekb.model.overlay import Overlay
 from carekb.render.consult_text import plan_text, whatif_text
@@ -199,3 +200,15 @@ async def batch(request: Request, file: UploadFile = File(description="offices t
             return {"results": out.to_list(), "errors": errors}
 
     return await anyio.to_thread.run_sync(work, limiter=request.app.state.api_limiter)
+
+
+@router.get("/sparql", summary="sparql: a named query of the library (carekb sparql --list) over the server's graph, "
+                               "?name=…&param=NAME=VALUE&lang=ja|en (the language of its labels); answers by Accept "
+                               "as /query does")
+async def sparql_library(request: Request, name: str, lang: str = "ja", param: list[str] = Query(default=[])):
+    if lang not in LANGS:
+        raise CarekbError(f"must be one of {', '.join(LANGS)}", "lang")
+    text = named_query_text(name, param, lang, where="param")   # values bound as terms, never pasted
+    answer = await request.app.state.pool.run(text, request.headers.get("accept"))
+    return Response(answer.body, status_code=answer.status, media_type=answer.content_type,
+                    headers={"Cache-Control": "no-store", "X-Carekb-Rows": str(answer.rows)})

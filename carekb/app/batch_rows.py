@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from carekb.model.dates import as_of_or_today, parse_date
 from carekb.model.errors import CarekbError, CarekbErrors
+from carekb.i18n import t
 from carekb.model.types import KB
 from carekb.inputs import normalize
 from carekb.inputs.profile import HISTORY_TIERS, Office, bind, check, parse_region, resolve_service
@@ -45,9 +46,9 @@ class RowError:
     office: str
     message: str
 
-    def __str__(self) -> str:
-        who = f" (id {self.office})" if self.office else ""
-        return f"{self.source}: row {self.row}{who}: {self.message}"
+    def __str__(self) -> str:   # in the current language: `FILE: N行目（事業所番号 X）: …` in Japanese
+        who = t("err.batch.row_id", office=self.office) if self.office else ""
+        return t("err.batch.row", source=self.source, row=self.row, who=who, message=self.message)
 
 
 # --------------------------------------------------------------------------- the full path

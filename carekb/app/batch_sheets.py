@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from carekb.model.types import KB
 from carekb.solver.gap import Evaluation, rank_tiers
-from carekb.app.report import action_info, money_view, pct, short_tier, unreachable_reason
+from carekb.app.report import action_cited, action_info, money_view, pct, short_tier, unreachable_reason
 from carekb.i18n import has, t
-from carekb.i18n.warnings import localize
+from carekb.i18n.warnings import localize, localize_reason
+from carekb.solver.explain import field_label
 
 # brief tuple: (highest, rate_pct, yen, warnings, attainable, targets);
 # target: (tier, rate_pct, reachable, missing_count, yen_gain, uses_pledge, missing ids, reason)
@@ -170,6 +171,14 @@ class Actions:
                       "text", "text", "text", "text"]
         self._labels: dict = {}
         self._services: dict = {}
+        self._reasons: dict = {}
+
+    def reason(self, reason: str) -> str:
+        """Why a tier is unreachable, in the sheet's language (memo: few distinct reasons per run)."""
+        hit = self._reasons.get(reason)
+        if hit is None:
+            hit = self._reasons[reason] = localize_reason(reason, self.lang, lambda k: field_label(self.kb, k, self.lang))
+        return hit
 
     def rows(self, r, modes: tuple[str, ...]):
         lang, w = self.lang, WORDS[self.lang]
@@ -183,7 +192,7 @@ class Actions:
             for tid, rate, reachable, count, gain, uses_pledge, missing, reason in b[5]:
                 tier = [short_tier(tid, lang), tid, rate]
                 if not reachable:
-                    yield hm + tier + [None, None, None, None, w["unreachable"] + ": " + reason, None, None, None]
+                    yield hm + tier + [None, None, None, None, w["unreachable"] + ": " + self.reason(reason), None, None, None]
                     continue
                 lead = hm + tier + [count, gain, w["yes"] if uses_pledge else w["no"]]
                 for a in missing:
@@ -198,7 +207,8 @@ class Actions:
             period = kb.periods[period_id]
             info = action_info(_Ev(kb, period), action)
             out = self._labels[key] = [action, info["label_ja"] if lang == "ja" else info["label_en"],
-                                       _category(kb, info, lang), info["source"], info["confidence"]]
+                                       _category(kb, info, lang), action_cited(kb, period_id, action).text(lang),
+                                       info["confidence"]]
         return out
 
 

@@ -90,7 +90,8 @@ def add_provisions(data: dict, kb: KB, period: str) -> dict:
     pledges = {f"pledge.{p.id}": p for p in kb.pledges.get(period, ())}
     for e in data["pledges"]:
         cite(e, pledges[e["id"]].cited)
-    data["derived"] = [{"requirement": d.requirement, "label": d.label_ja, "confidence": d.cited.confidence,
+    data["derived"] = [{"requirement": d.requirement, "label": d.label_ja, "label_en": d.label_en,
+                        "confidence": d.cited.confidence,
                         "source": d.cited.text(), "provisions": [provision_dict(p) for p in d.cited.provisions]}
                        for d in kb.derived.get(period, ())]
     tables: dict[str, dict] = {}

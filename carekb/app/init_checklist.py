@@ -128,6 +128,6 @@ def _pledges(kb: KB, period: Period, lang: str) -> list[tuple]:
 def _cited(c: Cited, lang: str) -> tuple[str, str]:
     """The source (the provisions cited, else the sources' short names) and the confidence; unknown
     is said, never left blank."""
-    source = "; ".join(p.citation() for p in c.provisions) or "; ".join(c.sources)
+    source = "; ".join(p.citation(lang) for p in c.provisions) or "; ".join(c.sources)
     unknown = t("init.xlsx.unknown", lang)
     return source or unknown, c.confidence or unknown

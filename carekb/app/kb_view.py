@@ -8,6 +8,7 @@ import datetime as dt
 
 from carekb.model.dates import today
 from carekb.model.errors import CarekbError
+from carekb.i18n import t
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import resolve_period
 from carekb.solver.explain import describe_condition
@@ -18,7 +19,7 @@ def select_period(kb: KB, period: str | None, as_of: dt.date | None = None) -> P
     """The period named, else the one in force on `as_of`, else today's."""
     if period:
         if period not in kb.periods:
-            raise CarekbError(f"unknown period '{period}' (periods: {', '.join(kb.periods)})", "--period")
+            raise CarekbError(t("err.unknown_period", period=period, periods=", ".join(kb.periods)), "--period")
         return kb.periods[period]
     return resolve_period(kb, as_of or today(), "--as-of" if as_of else "today")
 

@@ -175,17 +175,23 @@ def _action_info(kb, period_id: str, action: str) -> dict:
     info = {"id": action, "label_ja": kb.action_label(action, period, "ja"),
             "label_en": kb.action_label(action, period, "en")}
     a = actions.parse(action)
+    info.update(cited(action_cited(kb, period_id, action)))
     if a.kind == actions.WORKPLACE:
-        item = kb.items[period.item_list][a.number]
-        info["category"] = item.category
-        info.update(cited(kb.item_lists[period.item_list][2]))
+        info["category"] = kb.items[period.item_list][a.number].category
     elif a.kind == actions.PLEDGE:
-        p = next(p for p in kb.pledges[period.id] if p.id == a.key)
-        info.update(cited(p.cited))
-        info["deadline"] = p.deadline.isoformat()
-    else:
-        info.update(cited(kb.requirements[action].cited))
+        info["deadline"] = next(p for p in kb.pledges[period.id] if p.id == a.key).deadline.isoformat()
     return info
+
+
+def action_cited(kb, period_id: str, action: str) -> Cited:
+    """Where an action's rule comes from: its workplace list, its pledge rule or its requirement."""
+    period = kb.periods[period_id]
+    a = actions.parse(action)
+    if a.kind == actions.WORKPLACE:
+        return kb.item_lists[period.item_list][2]
+    if a.kind == actions.PLEDGE:
+        return next(p for p in kb.pledges[period.id] if p.id == a.key).cited
+    return kb.requirements[action].cited
 
 
 def unreachable_reason(ev: Evaluation, r) -> str:

@@ -12,10 +12,9 @@ from carekb.inputs.profile import read_document
 from carekb.app.guidance import Guidance, Rule, Test
 
 
-# read_document words its errors for profiles (in English); these say the same of a visit request
-_REWORD = {"binary file, not a profile (YAML, JSON or Turtle)": "visit.binary",
-           "a profile is a mapping of keys (version, office, as_of, ...)": "visit.not_mapping",
-           "file too large for a profile": "visit.too_large"}
+# read_document words its errors for profiles (catalogue keys err.*); these say the same of a visit request
+_REWORD = {"err.binary_profile": "visit.binary", "err.not_a_mapping": "visit.not_mapping",
+           "err.too_large_for_profile": "visit.too_large"}
 
 
 def read_visit(path: str | Path, gd: Guidance) -> tuple[dict, str]:
@@ -25,8 +24,8 @@ def read_visit(path: str | Path, gd: Guidance) -> tuple[dict, str]:
         data, lines, source = read_document(path)
     except CarekbError as e:
         for old, key in _REWORD.items():
-            if old in e.message:
-                e.message = e.message.replace(old, t(key))
+            if t(old) in e.message:   # in the current language, as read_document said it
+                e.message = e.message.replace(t(old), t(key))
         e.args = (e.message,)
         raise
     return check_visit(data, gd, source, lines), source
@@ -37,7 +36,7 @@ def check_visit(data, gd: Guidance, source: str, lines: dict | None = None) -> d
 
     def where(k):
         ln = lines.get((id(data), k))
-        return f"{k} (line {ln})" if ln else k
+        return t("err.place.key_line", key=k, line=ln) if ln else k
 
     if not isinstance(data, dict):
         raise CarekbError(t("visit.not_mapping"), source)

@@ -14,8 +14,10 @@ from carekb.model.dates import as_of_or_today
 from carekb.model import actions
 from carekb.inputs import normalize
 from carekb.model.errors import CarekbError
+from carekb.i18n import t
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import Office, bind, check, is_action_id, resolve_period
+from carekb.inputs.profile.yaml_problems import yaml_problem
 from carekb.solver.gap import Evaluation, evaluate
 from carekb.app.contract import merged_warnings, note_overlays
 from carekb.app.report import to_dict
@@ -26,7 +28,7 @@ NESTED = ("office", "history", "effort")   # --set office.region=…: the first 
 def action_target(kb: KB, action: str, option: str) -> tuple[str, object]:
     """action_field of an action id given on the command line (`option`), which must be known."""
     if not isinstance(action, str):   # the library door and the JSON API pass what they are given
-        raise CarekbError(f"an action id must be text, not {type(action).__name__} ({action!r:.40})", option)
+        raise CarekbError(t("err.whatif.action_not_text", kind=type(action).__name__, value=f"{action!r:.40}"), option)
     if not is_action_id(kb, action):
         try:
             action = normalize.action(kb, action, option)   # as people write it: 見える化要件, workplace.㉒
@@ -34,8 +36,7 @@ def action_target(kb: KB, action: str, option: str) -> tuple[str, object]:
             if getattr(e, "kind", "") != "norm.unknown_name":   # ambiguous, or not an item number: say so
                 raise
     if not is_action_id(kb, action):
-        raise CarekbError(f"unknown action '{action}' (a requirement atom from `carekb requirements`, "
-                          "workplace.N or pledge.X)", option)
+        raise CarekbError(t("err.whatif.unknown_action", action=action), option)
     return action_field(action)
 
 
@@ -57,13 +58,13 @@ def parse_set(item: str) -> tuple[str, object]:
     key, eq, raw = item.partition("=")
     key = key.strip()
     if not eq or not key:
-        raise CarekbError(f"expected KEY=VALUE, got {item!r}", "--set")
+        raise CarekbError(t("err.whatif.expected_key_value", got=repr(item)), "--set")
     try:
         value = normalize.yaml_value(raw, "--set", key) if raw.strip() else None   # no 1:30 = 90, no 0x10 = 16
     except yaml.YAMLError as e:
-        raise CarekbError(f"value of {key} is not a YAML value: {getattr(e, 'problem', e)}", "--set") from None
+        raise CarekbError(t("err.whatif.not_yaml_value", key=key, problem=yaml_problem(str(getattr(e, "problem", e)))), "--set") from None
     except RecursionError:   # [[[[… 20,000 deep: the YAML composer recurses per level
-        raise CarekbError(f"value of {key} is nested too deeply", "--set") from None
+        raise CarekbError(t("err.whatif.too_deep", key=key), "--set") from None
     return key, value
 
 
@@ -78,14 +79,14 @@ def apply_changes(kb: KB, data: dict, adds=(), removes=(), sets=()) -> tuple[dic
         elif isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str):
             key, value = item
         else:   # the library door and the JSON API pass what they are given
-            raise CarekbError(f"expected KEY=VALUE, got {item!r:.60}", "--set")
+            raise CarekbError(t("err.whatif.expected_key_value", got=f"{item!r:.60}"), "--set")
         head, dot, rest = key.partition(".")
         if dot and head not in NESTED:
-            raise CarekbError(f"'{key}': only office.*, history.* and effort.* take a dotted key", "--set")
+            raise CarekbError(t("err.whatif.dotted_key", key=key), "--set")
         if dot:
             container = data.setdefault(head, {})
             if not isinstance(container, dict):
-                raise CarekbError(f"'{head}' is not a mapping in the profile", "--set")
+                raise CarekbError(t("err.whatif.not_mapping", head=head), "--set")
             old = container.get(rest)
             container[rest] = value
         else:
@@ -119,7 +120,7 @@ def changed_office(kb: KB, data: dict, source: str, changes: list[dict]) -> Offi
         for problem in problems:
             key = problem.where.split(" ")[0] if problem.where else None
             if key and any(key == k or key.startswith(f"{k}.") for k in touched if k):  # effort.workplace.² under effort
-                problem.where += " (as changed by --set/--add/--remove)"
+                problem.where += t("err.whatif.as_changed")
         e.where = problems[0].where
         raise
 
@@ -140,7 +141,7 @@ def delta(before: dict, after: dict) -> dict:
 
 def period_by_id(kb: KB, period_id: str) -> Period:
     if period_id not in kb.periods:
-        raise CarekbError(f"unknown period '{period_id}' (known: {', '.join(kb.periods)})", "--compare-periods")
+        raise CarekbError(t("err.unknown_period_known", period=period_id, periods=", ".join(kb.periods)), "--compare-periods")
     return kb.periods[period_id]
 
 
@@ -166,9 +167,8 @@ def evaluate_in_period(kb: KB, office: Office, period_id: str, use_pledges: bool
     numbered = office.workplace or any(map(actions.is_workplace, (a for a, _ in office.effort)))
     own = resolve_period(kb, own_day, office.source) if numbered else target
     if own.item_list != target.item_list:
-        raise CarekbError(f"workplace item numbers differ between lists: the profile numbers items in the "
-                          f"{own.id} list ({own.item_list}), {target.id} uses {target.item_list}; compare "
-                          f"periods that share a list, or write a profile for {target.id}", office.source, "workplace")
+        raise CarekbError(t("err.whatif.item_lists_differ", own=own.id, own_list=own.item_list, target=target.id,
+                            target_list=target.item_list), office.source, "workplace")
     bound, period = bind(office, kb, day_in_period(target, own_day))
     return evaluate(kb, bound, period, use_pledges=use_pledges)
 
@@ -182,9 +182,9 @@ def whatif(kb: KB, office: Office, adds=(), removes=(), sets=(), periods=None, a
     `office` must come from a profile document (Office.document): the changes are made to the
     document and checked like a file.  `periods` is a list of period ids or "R7,R8"."""
     if not (adds or removes or sets or periods):
-        raise CarekbError("nothing to compare: give --add, --remove, --set or --compare-periods")
+        raise CarekbError(t("err.whatif.nothing_to_compare"))
     if office.document is None:
-        raise CarekbError("what-if needs an office read from a profile (a path, dict or text)", office.source)
+        raise CarekbError(t("err.whatif.needs_profile"), office.source)
     kb = kb.for_service(office.service)  # action ids and periods are those of the office's scheme
     changes: list[dict] = []
     after = office
@@ -195,7 +195,7 @@ def whatif(kb: KB, office: Office, adds=(), removes=(), sets=(), periods=None, a
         ids = [p.strip() for p in periods.split(",")] if isinstance(periods, str) else [str(p).strip() for p in periods]
         ids = [p for p in ids if p]
         if not ids:
-            raise CarekbError("name one or more periods, e.g. R7,R8", "--compare-periods")
+            raise CarekbError(t("err.whatif.name_periods"), "--compare-periods")
         moved = after.with_changes(as_of=as_of) if as_of else after
         evs = [evaluate_in_period(kb, moved, pid, use_pledges) for pid in ids]
         dicts = [to_dict(ev, alternatives=False) for ev in evs]

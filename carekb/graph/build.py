@@ -101,7 +101,8 @@ class _Reader:
         return (s, self.RDF.type, self.ck[cls]) in self.g
 
     def cited(self, s) -> Cited:
-        sources = sorted(str(self.one(o, self.SKOS.notation, "")) or self.label(o, "ja") or self.local(o)
+        # a source without a notation (a rate table) is cited by its label as the reference names it (@en)
+        sources = sorted(str(self.one(o, self.SKOS.notation, "")) or self.label(o, "en") or self.local(o)
                          for o in self.g.objects(s, self.DCT.source))
         conf = self.one(s, self.ck.confidence)
         notation = str(self.one(conf, self.SKOS.notation)) if conf is not None else "U"

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from carekb.model.errors import CarekbError
+from carekb.i18n import t
 from carekb.model.overlay import as_overlay
 from carekb.model.types import KB
 from carekb.graph.build import CK, _Reader, build  # noqa: F401 (CK and build: re-exported for readers of the graph)
@@ -100,7 +101,7 @@ def read_overlay(path: Path):
     try:
         o.parse(path, format="turtle") if isinstance(path, Path) else o.parse(data=path.turtle, format="turtle")
     except FileNotFoundError:
-        raise CarekbError("file not found", str(path)) from None
+        raise CarekbError(t("err.file_not_found"), str(path)) from None
     except Exception as e:  # rdflib raises several parser exception types
         raise CarekbError(f"not valid Turtle: {_syntax_problem(e)}", str(path), _syntax_place(e)) from None
     return o

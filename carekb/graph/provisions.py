@@ -43,29 +43,31 @@ def read_provision(r, p) -> Provision:
         raise CarekbError("a ck:Provision needs ck:quotedText, or ck:textAvailable false", "kb", r.where(p))
     source_from = r.one(p, ck.quotedFrom)
     return Provision(
-        r.local(p), _notation(r, doc), r.label(doc, "ja"), str(r.py(doc, r.DCT.date, "") or ""),
-        str(r.one(doc, r.RDFS.seeAlso, "") or ""), str(r.py(p, ck.pinpoint, "")), quoted,
-        _notation(r, source_from) if source_from is not None else "", r.text(p, ck.textNote, "ja"),
-        str(r.py(p, ck.checkedOn, "") or ""))
+        r.local(p), _notation(r, doc, "ja"), r.label(doc, "ja"), str(r.py(doc, r.DCT.date, "") or ""),
+        str(r.one(doc, r.RDFS.seeAlso, "") or ""), _in(r, p, ck.pinpoint, "ja"), quoted,
+        _notation(r, source_from, "ja") if source_from is not None else "", _in(r, p, ck.textNote, "ja"),
+        str(r.py(p, ck.checkedOn, "") or ""), _notation(r, doc, "en"), _in(r, p, ck.textNote, "en"),
+        _in(r, p, ck.pinpoint, "en"))
 
 
-def _notation(r, node) -> str:
-    return str(r.one(node, r.SKOS.notation, "") or "") or r.label(node, "ja") or r.local(node)
+def _in(r, p, prop, lang: str) -> str:
+    """`prop` in exactly `lang`; an untagged literal counts as Japanese (the documents' language)."""
+    for o in r.g.objects(p, prop):
+        if getattr(o, "language", None) == lang or (lang == "ja" and getattr(o, "language", None) is None):
+            return str(o)
+    return ""
+
+
+def _notation(r, node, lang: str) -> str:
+    """A document's short name: its notation (no language), else its label in `lang`."""
+    return str(r.one(node, r.SKOS.notation, "") or "") or r.label(node, lang) or r.local(node)
 
 
 def provision_dict(p: Provision) -> dict:
-    """A provision as the JSON contract shows it."""
-    return {"id": p.id, "document": p.document, "title": p.title, "date": p.date or None, "url": p.url or None,
-            "pinpoint": p.pinpoint, "text": list(p.quoted) if p.quoted else None, "text_available": p.text_available,
-            "quoted_from": p.quoted_from or None, "note": p.note or None, "checked_on": p.checked_on or None}
+    """A provision as the JSON contract shows it (document, pinpoint and note in Japanese, their English beside)."""
+    return {"id": p.id, "document": p.document, "document_en": p.document_in("en"), "title": p.title,
+            "date": p.date or None, "url": p.url or None, "pinpoint": p.pinpoint, "pinpoint_en": p.pinpoint_in("en"),
+            "text": list(p.quoted) if p.quoted else None, "text_available": p.text_available,
+            "quoted_from": p.quoted_from or None, "note": p.note or None, "note_en": p.note_en or None,
+            "checked_on": p.checked_on or None}
 
-
-def provision_line(p: Provision, lang: str = "ja") -> str:
-    """One line for tables: document, pinpoint, then the quoted text or the statement that it is not available."""
-    if p.quoted:
-        text = " / ".join(f"「{q}」" for q in p.quoted)
-        if p.quoted_from and p.quoted_from != p.document:
-            text += (f"（{p.quoted_from} による）" if lang == "ja" else f" (as quoted by {p.quoted_from})")
-    else:
-        text = ("本文未収録" if lang == "ja" else "text not available") + (f": {p.note}" if p.note else "")
-    return f"[{p.citation()}] {text}"

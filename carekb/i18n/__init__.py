@@ -18,13 +18,16 @@ from functools import lru_cache
 from pathlib import Path
 
 LANGS = ("ja", "en")
-_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("carekb_lang", default="ja")
 
 
 def default_lang() -> str:
     """CAREKB_LANG=en makes English the default of every command (--lang still wins); else Japanese."""
     lang = os.environ.get("CAREKB_LANG", "").strip().lower()
     return lang if lang in LANGS else "ja"
+
+
+# the default follows CAREKB_LANG: a process that never calls set_lang (python -m carekb.web) speaks it too
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("carekb_lang", default=default_lang())
 
 
 def set_lang(lang: str | None) -> None:

@@ -76,7 +76,7 @@ def _member(i: int, entry, kb: KB, source: str, lines: dict) -> StaffMember:
     def where(key=None):
         path = f"staff[{i}]" + (f".{key}" if key else "")
         line = lines.get((id(entry), key)) if key else None
-        return f"{path} (line {line})" if line else path
+        return t("err.place.key_line", key=path, line=line) if line else path
 
     if not isinstance(entry, dict):
         raise CarekbError(t("roster.expected_mapping", keys=", ".join(REQUIRED), got=repr(entry)), source, where())

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carekb.model.errors import CarekbError
+from carekb.i18n import t
 
 MAX_CSV_BYTES = 4_000_000_000          # read as a stream: the limit is only against mistakes (a disk image)
 MAX_XLSX_BYTES = 500_000_000           # the zip itself
@@ -279,7 +280,7 @@ def read_table(path: str | Path) -> dict[str, Sheet]:
 def _checked(path: str | Path, limit: int) -> Path:
     p = Path(path)
     if not p.is_file():
-        raise CarekbError("file not found", str(path))
+        raise CarekbError(t("err.file_not_found"), str(path))
     size = p.stat().st_size
     if size > limit:
         raise CarekbError(f"file too large ({size:,} bytes; at most {limit:,})", str(path))

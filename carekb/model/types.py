@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from carekb.model.errors import CarekbError
+from carekb.i18n import t
 
 CONDITION_KINDS = ("field", "date_le", "group")
 
@@ -34,16 +35,28 @@ class Provision:
     pinpoint: str                    # section, 表, page
     quoted: tuple[str, ...] = ()     # verbatim Japanese text; empty when not available
     quoted_from: str = ""            # where the quotation was read, when not the document itself
-    note: str = ""                   # what is known when the text is not available
+    note: str = ""                   # what is known when the text is not available (Japanese)
     checked_on: str = ""
+    document_en: str = ""            # the document's name for English views (a rate source's @en label)
+    note_en: str = ""                # the note in English (ck:textNote @en)
+    pinpoint_en: str = ""            # the pinpoint in English (ck:pinpoint @en) where more than a section name
 
     @property
     def text_available(self) -> bool:
         return bool(self.quoted)
 
-    def citation(self) -> str:
+    def document_in(self, lang: str) -> str:
+        return (self.document_en or self.document) if lang == "en" else self.document
+
+    def note_in(self, lang: str) -> str:
+        return (self.note_en or self.note) if lang == "en" else self.note
+
+    def pinpoint_in(self, lang: str) -> str:
+        return (self.pinpoint_en or self.pinpoint) if lang == "en" else self.pinpoint
+
+    def citation(self, lang: str = "ja") -> str:
         """「document pinpoint」 as one line, for tables."""
-        return f"{self.document} {self.pinpoint}".strip()
+        return f"{self.document_in(lang)} {self.pinpoint_in(lang)}".strip()
 
 
 @dataclass(frozen=True)
@@ -378,7 +391,7 @@ class KB:
         if not scheme:
             return self
         if scheme not in self.schemes:
-            raise CarekbError(f"unknown scheme '{scheme}' (schemes: {', '.join(self.schemes)})", "--scheme")
+            raise CarekbError(t("err.unknown_scheme", scheme=scheme, schemes=", ".join(self.schemes)), "--scheme")
         return self.schemes[scheme]
 
     def own_services(self) -> dict[str, Service]:

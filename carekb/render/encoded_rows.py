@@ -176,8 +176,8 @@ class ActionRows:
         return part
 
     def _reason(self, reason: str) -> bytes:
-        return self.codec.cells((None, None, None, None, self._unreachable_word + ": " + reason, None, None, None), 9,
-                                end=True)
+        text = self._unreachable_word + ": " + self.a.reason(reason)   # the reason in the sheet's language
+        return self.codec.cells((None, None, None, None, text, None, None, None), 9, end=True)
 
     def _service(self, service: str) -> str:
         svc = self.a.kb.services[service]

@@ -222,7 +222,9 @@ def render_tree(node: dict, lines: list, depth: int, lang: str) -> None:
     if node.get("source"):
         text += "  " + t("explain.source", lang, source=node["source"], conf=node["confidence"])
     if node.get("provision") and not node["ok"]:
-        text += "  " + t("explain.provision", lang, provision=node["provision"])
+        cite = "; ".join(f"{p['document_en']} {p['pinpoint_en']}".strip() for p in node["provisions"]) \
+            if lang == "en" and node.get("provisions") else node["provision"]   # `provision`: the Japanese citation
+        text += "  " + t("explain.provision", lang, provision=cite)
     lines.append("  " * depth + f"{mark} {text}")
     for c in node.get("children", []):
         render_tree(c, lines, depth + 1, lang)

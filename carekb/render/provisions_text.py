@@ -5,13 +5,15 @@ from __future__ import annotations
 
 def provision_text(p: dict, lang: str = "ja") -> str:
     """[document pinpoint] 「quoted text」 (as quoted by X), or the statement that the text is not available."""
-    head = f"[{p['document']} {p['pinpoint']}]".replace(" ]", "]")
+    en = lang == "en"
+    head = (f"[{p['document_en']} {p['pinpoint_en']}]" if en else f"[{p['document']} {p['pinpoint']}]").replace(" ]", "]")
     if p["text"]:
         body = " ".join(f"「{q}」" for q in p["text"])
         if p["quoted_from"] and p["quoted_from"] != p["document"]:
             body += f"（{p['quoted_from']} による）" if lang == "ja" else f" (as quoted by {p['quoted_from']})"
     else:
-        body = ("本文未収録" if lang == "ja" else "text not available") + (f" — {p['note']}" if p["note"] else "")
+        note = (p["note_en"] or p["note"]) if en else p["note"]   # a provision without an English note: its Japanese
+        body = ("本文未収録" if lang == "ja" else "text not available") + (f" — {note}" if note else "")
     checked = f"（確認 {p['checked_on']}）" if lang == "ja" and p["checked_on"] else (
         f" (checked {p['checked_on']})" if p["checked_on"] else "")
     return f"{head} {body}{checked}"
@@ -37,7 +39,8 @@ def with_text(data: dict, short_tier, lang: str = "ja") -> str:
     for x in data["pledges"]:
         _block(lines, f"{x['id']}  → {', '.join(x['satisfies'])}  ({x['confidence']})", x["provisions"], lang)
     for d in data["derived"]:
-        _block(lines, f"{d['requirement']}  {d['label']}  ({d['confidence']})", d["provisions"], lang)
+        _block(lines, f"{d['requirement']}  {d['label'] if ja else d.get('label_en') or d['label']}  ({d['confidence']})",
+               d["provisions"], lang)
     lines.append("\n■ " + ("加算率の根拠（表・頁ごと）" if ja else "Rate tables"))
     for p in data["rate_provisions"]:
         lines.append(f"  {p['rates']:>4} " + ("件 " if ja else "rates ") + provision_text(p, lang))

@@ -85,8 +85,9 @@ def library_text(library: dict[str, NamedQuery], lang: str = "ja", width: int | 
         out += ["    " + x for x in (title, about) if x]
         for p in q.params.values():
             doc = (p.doc_ja if lang == "ja" else p.doc) or p.doc
+            default = t("sparql.default_lang", lang) if p.type == "lang" else p.default   # filled from --lang
             out.append("    " + t("sparql.param_line", lang, name=p.name, type=t(f"sparql.type.{p.type}", lang),
-                                  default=p.default or t("sparql.no_default", lang), doc=doc))
+                                  default=default or t("sparql.no_default", lang), doc=doc))
     return fit("\n".join(out), width)
 
 

@@ -1,5 +1,9 @@
 """The query library (queries/*.rq): named queries with typed parameters in their header comments,
-bound to values that can never change a query's structure."""
+bound to values that can never change a query's structure.
+
+A parameter of type `lang` (`# param: lang lang - -- …`) is the language of the labels a query
+returns: unless given, it is the reader's language (--lang), so a query picks `rdfs:label`
+in that language and falls back to the KB's other literal where there is none."""
 
 from __future__ import annotations
 
@@ -8,14 +12,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from carekb.i18n import current_lang, t
+from carekb.i18n import LANGS, current_lang, t
 from carekb.model.errors import CarekbError
 
 @dataclass
 class Param:
     name: str
-    type: str           # string, boolean, integer, decimal, date, iri
-    default: str | None
+    type: str           # string, boolean, integer, decimal, date, iri, lang
+    default: str | None  # None for a lang parameter: the reader's language
     doc: str = ""
     doc_ja: str = ""    # `# param-ja: NAME -- 説明`
 
@@ -39,6 +43,7 @@ PARAM_TYPES = {
     "decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
     "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "iri": re.compile(r"[^\s<>\"{}|^`\\]+:[^\s<>\"{}|^`\\]*"),
+    "lang": re.compile("|".join(LANGS)),   # a language tag the KB's labels carry
 }
 
 
@@ -108,6 +113,8 @@ def sparql_term(value: str, ptype: str, name: str) -> str:
         raise CarekbError(t("sparql.bad_value", got=repr(value), type=t(f"sparql.type.{ptype}")), "--param", name)
     if ptype in ("integer", "boolean"):
         return value
+    if ptype == "lang":
+        return f'"{value}"'    # compared with lang(?label), a plain literal
     if ptype == "decimal":
         return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#decimal>'
     if ptype == "date":
@@ -121,21 +128,34 @@ def sparql_term(value: str, ptype: str, name: str) -> str:
     return f"<{value}>"
 
 
-def bind_params(q: NamedQuery, given: dict[str, str]) -> str:
-    """The query text with each `$name` replaced by its (validated) value or default."""
+def bind_params(q: NamedQuery, given: dict[str, str], lang: str | None = None) -> str:
+    """The query text with each `$name` replaced by its (validated) value or default; a `lang`
+    parameter not given is `lang` (default: the current language)."""
     for k in given:
         if k not in q.params:
             known = ", ".join(q.params) or t("sparql.no_default")
             raise CarekbError(t("sparql.no_such_param", query=repr(q.name), got=repr(k), known=known), "--param", k)
     text = q.text
     for name, p in q.params.items():
-        value = given.get(name, p.default)
+        value = given.get(name, (lang or current_lang()) if p.type == "lang" else p.default)
         if value is None:
             doc = (p.doc_ja if current_lang() == "ja" else p.doc) or p.doc
             raise CarekbError(t("sparql.needs_param", query=repr(q.name), name=name, doc=doc), "--param", name)
         term = sparql_term(value, p.type, name)
         text = re.sub(r"\$" + re.escape(name) + r"\b", lambda _m: term, text)
     return text
+
+
+def named_query_text(name: str, pairs: list[str], lang: str | None = None, where: str = "--param") -> str:
+    """A library query bound to `pairs` (NAME=VALUE each), its labels in `lang` (the web API's
+    library runs; the command line reads its --param the same way)."""
+    given = {}
+    for pair in pairs:
+        k, sep, v = pair.partition("=")
+        if not sep or not k.strip():
+            raise CarekbError(t("sparql.expected_param", got=repr(pair)), where)
+        given[k.strip()] = v
+    return bind_params(named_query(name), given, lang)
 
 
 def escape_literal(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from carekb.i18n import current_lang, t
 from carekb.model import actions
 from carekb.model.dates import as_of_or_today
 from carekb.model.errors import CarekbError
@@ -16,7 +17,7 @@ from carekb.inputs.roster import top_wage, wage_threshold
 def resolve_period(kb: KB, as_of: dt.date, source: str = "", where: str = "as_of") -> Period:
     period = kb.period_at(as_of)
     if period is None:
-        raise CarekbError(f"{as_of} is outside the rules this KB covers: {coverage(kb)}", source, where)
+        raise CarekbError(t("err.outside_coverage", date=as_of, coverage=coverage(kb)), source, where)
     return period
 
 
@@ -24,10 +25,10 @@ def coverage(kb: KB) -> str:
     """What the KB covers, from its periods: the old additions (periods whose tiers combine old tiers) and the new one."""
     old = [p for p in kb.periods.values() if any(t.combines for t in kb.tiers.get(p.id, {}).values())]
     new = [p for p in kb.periods.values() if p not in old]
-    parts = [f"the old additions from {p.valid_from} to {p.valid_to} (period {p.id})" for p in old]
+    parts = [t("err.coverage.old", start=p.valid_from, end=p.valid_to, period=p.id) for p in old]
     if new:
-        parts.append(f"the new addition from {new[0].valid_from} (periods {', '.join(p.id for p in new)})")
-    return "; ".join(parts)
+        parts.append(t("err.coverage.new", start=new[0].valid_from, periods=", ".join(p.id for p in new)))
+    return t("err.coverage.sep").join(parts)
 
 
 def check_effort_items(action_ids, kb: KB, period: Period, source: str, where) -> None:
@@ -37,7 +38,8 @@ def check_effort_items(action_ids, kb: KB, period: Period, source: str, where) -
     for action in action_ids:
         n = actions.item_number(action)
         if n is not None and n not in items:
-            raise CarekbError(f"{action} is not in the {period.id} item list (1–{max(items)})", source, where(action))
+            raise CarekbError(t("err.effort_item_not_in_list", action=action, period=period.id, last=max(items)),
+                              source, where(action))
 
 
 def bind(office: Office, kb: KB, as_of: dt.date | None = None) -> tuple[Office, Period]:
@@ -48,13 +50,15 @@ def bind(office: Office, kb: KB, as_of: dt.date | None = None) -> tuple[Office, 
     items = kb.items[period.item_list]
     bad = sorted(n for n in office.workplace if n not in items)
     if bad:
-        raise CarekbError(f"item {bad[0]} is not in the {period.id} list (1–{max(items)}: see `carekb requirements "
-                          f"--period {period.id}`)", office.source, "workplace")
+        raise CarekbError(t("err.item_not_in_list", item=bad[0], period=period.id, last=max(items)),
+                          office.source, "workplace")
     check_effort_items([a for a, _ in office.effort], kb, period, office.source, lambda a: f"effort.{a}")
     svc = kb.services[office.service]
     if not kb.tiers_for(period.id, office.service):
-        raise CarekbError(f"{svc.label_ja} ({svc.id}) has no tier of this addition in period {period.id}"
-                          + (f" (covered from {svc.covered_from})" if svc.covered_from else ""), office.source, "office.service")
+        covered = t("err.covered_from", date=svc.covered_from) if svc.covered_from else ""
+        name = svc.label_ja if current_lang() == "ja" else (svc.label_en or svc.label_ja)
+        raise CarekbError(t("err.no_tier_in_period", service=name, id=svc.id, period=period.id, covered=covered),
+                          office.source, "office.service")
     changes: dict = {"as_of": day}
     if office.staff:  # the roster decides the wage for cp4 (over top_annual_wage), under this period's threshold
         changes["top_annual_wage"] = top_wage(kb, office.staff, wage_threshold(kb, period.id))

@@ -70,7 +70,7 @@ class _Checker:
         line = self.lines.get((id(container), key)) if container is not None else None
         if isinstance(line, str):   # a workbook cell (事業所!B5, read_xlsx): the place a consultant looks
             return line
-        return f"{path} (line {line})" if line else path
+        return t("err.place.key_line", key=path, line=line) if line else path
 
 
 def parse_date(v, source: str, where: str) -> dt.date:
@@ -208,7 +208,7 @@ def check_effort(effort, kb: KB, source: str, c: _Checker | None = None) -> dict
         where = f"effort.{action}"
         line = c.lines.get((id(effort), action)) if c else None
         if line:
-            where += f" (line {line})"
+            where = t("err.place.key_line", key=where, line=line)
         if not is_action_id(kb, str(action)):   # as people write it: workplace.㉒, 見える化要件
             try:
                 action = normalize.action(kb, str(action), source, where)

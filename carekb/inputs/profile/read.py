@@ -13,6 +13,7 @@ from carekb.inputs import normalize
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile.office import LIST_KEYS, MAX_PROFILE_BYTES, TURTLE_PROPERTIES
 from carekb.inputs.profile.read_xlsx import read_checklist
+from carekb.inputs.profile.yaml_problems import yaml_problem
 
 
 class _LineLoader:
@@ -33,9 +34,9 @@ class _LineLoader:
             for knode, vnode in node.value:
                 key = loader.construct_object(knode, deep=deep)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    raise CarekbError("a key must be a plain word", source, f"line {knode.start_mark.line + 1}")
+                    raise CarekbError(t("err.yaml.key_not_plain"), source, t("err.place.line", line=knode.start_mark.line + 1))
                 if key in out:
-                    raise CarekbError(f"duplicate key '{key}'", source, f"line {knode.start_mark.line + 1}")
+                    raise CarekbError(t("err.duplicate_key", key=key), source, t("err.place.line", line=knode.start_mark.line + 1))
                 out[key] = loader.construct_object(vnode, deep=deep)
                 lines[(id(out), key)] = knode.start_mark.line + 1
             return out
@@ -47,11 +48,12 @@ class _LineLoader:
                 return node.value
 
         def construct_int(loader, node):   # decimal only: no 0x10 = 16, 010 = 8, 1:30 = 90 (normalize.yaml_int)
-            return normalize.yaml_int(node.value, source, f"line {node.start_mark.line + 1}")
+            return normalize.yaml_int(node.value, source, t("err.place.line", line=node.start_mark.line + 1))
 
         def construct_float(loader, node):
             if ":" in node.value:   # YAML 1.1 base 60: 1:30.5 would be 90.5
-                raise CarekbError(t("norm.sexagesimal", got=f"'{node.value}'"), source, f"line {node.start_mark.line + 1}")
+                raise CarekbError(t("norm.sexagesimal", got=f"'{node.value}'"), source,
+                                  t("err.place.line", line=node.start_mark.line + 1))
             return yaml.SafeLoader.construct_yaml_float(loader, node)
 
         Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
@@ -61,12 +63,12 @@ class _LineLoader:
         try:
             data = yaml.load(text, Loader=Loader)  # noqa: S506 - SafeLoader subclass
         except RecursionError:
-            raise CarekbError("not valid YAML: nested too deeply", source) from None
+            raise CarekbError(t("err.yaml.too_deep"), source) from None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+            where = t("err.place.line_column", line=mark.line + 1, column=mark.column + 1) if mark else None
             problem = " ".join(str(getattr(e, "problem", None) or e).replace(' in "<unicode string>",', "").split())
-            raise CarekbError(f"not valid YAML: {problem}", source, where) from None
+            raise CarekbError(t("err.yaml.invalid", problem=yaml_problem(problem)), source, where) from None
         return data, lines
 
 
@@ -78,22 +80,22 @@ def read_document(path: str | Path, text: str | None = None) -> tuple[dict, dict
     if text is None:
         p = Path(path)
         if not p.is_file():
-            raise CarekbError("file not found", source)
+            raise CarekbError(t("err.file_not_found"), source)
         if p.stat().st_size > MAX_PROFILE_BYTES:
-            raise CarekbError(f"file too large for a profile ({p.stat().st_size:,} bytes; at most {MAX_PROFILE_BYTES:,})", source)
+            raise CarekbError(t("err.too_large_for_profile") + t("err.size_limit", size=p.stat().st_size, limit=MAX_PROFILE_BYTES),
+                              source)
         raw = p.read_bytes()
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise CarekbError("UTF-16 text: save the file as UTF-8", source)
+            raise CarekbError(t("err.utf16"), source)
         if b"\0" in raw:
-            raise CarekbError("binary file, not a profile (YAML, JSON or Turtle)", source)
+            raise CarekbError(t("err.binary_profile"), source)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as e:
             line = raw[:e.start].count(b"\n") + 1
-            raise CarekbError(f"not UTF-8 text ({_encoding_hint(raw)}line {line}, byte {e.start}): save the file as UTF-8",
-                              source) from None
+            raise CarekbError(t("err.not_utf8", hint=_encoding_hint(raw), line=line, byte=e.start), source) from None
     if not text.strip():
-        raise CarekbError("empty file", source)
+        raise CarekbError(t("err.empty_file"), source)
     normalize.check_size(text, source)   # before parsing: a million-item list costs PyYAML minutes and a gigabyte
     suffix = Path(source).suffix.lower()
     if suffix in (".ttl", ".turtle"):
@@ -103,7 +105,7 @@ def read_document(path: str | Path, text: str | None = None) -> tuple[dict, dict
     else:
         data, lines = _LineLoader.load(text, source)
     if not isinstance(data, dict):
-        raise CarekbError("a profile is a mapping of keys (version, office, as_of, ...)", source)
+        raise CarekbError(t("err.not_a_mapping"), source)
     normalize.check_strings(data, source)   # JSON "\ud800": no lone surrogate reaches the output
     return data, lines, source
 
@@ -113,22 +115,22 @@ def _json(text: str, source: str) -> dict:
         out = {}
         for k, v in items:
             if k in out:
-                raise CarekbError(f"duplicate key '{k}'", source)
+                raise CarekbError(t("err.duplicate_key", key=k), source)
             out[k] = v
         return out
     try:
         return json.loads(text, object_pairs_hook=pairs, parse_int=lambda s: normalize.json_int(s, source))
     except json.JSONDecodeError as e:
-        raise CarekbError(f"not valid JSON: {e.msg}", source, f"line {e.lineno}, column {e.colno}") from None
+        raise CarekbError(t("err.json.invalid", problem=e.msg), source, t("err.place.line_column", line=e.lineno, column=e.colno)) from None
     except RecursionError:
-        raise CarekbError("not valid JSON: nested too deeply", source) from None
+        raise CarekbError(t("err.json.too_deep"), source) from None
 
 
 def _encoding_hint(raw: bytes) -> str:
     """'Shift_JIS? ' when the bytes decode as Shift_JIS (CP932), the usual encoding of Japanese Excel exports."""
     try:
         raw.decode("cp932")
-        return "looks like Shift_JIS; "
+        return t("err.shift_jis_hint")
     except UnicodeDecodeError:
         return ""
 
@@ -145,29 +147,29 @@ def turtle_profile(text: str, source: str) -> dict:
         for _ in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE):
             pass
     except SyntaxError as e:
-        raise CarekbError(f"not valid Turtle: {' '.join(str(e).split())[:300]}", source) from None
+        raise CarekbError(t("err.turtle.invalid", problem=" ".join(str(e).split())[:300]), source) from None
     g = rdflib.Graph()
     term_log = logging.getLogger("rdflib.term")
     level, term_log.level = term_log.level, logging.CRITICAL  # ill-typed literals are reported below instead
     try:
         g.parse(data=text, format="turtle")
     except Exception as e:
-        raise CarekbError(f"not valid Turtle: {' '.join(str(e).split())[:300]}", source) from None
+        raise CarekbError(t("err.turtle.invalid", problem=" ".join(str(e).split())[:300]), source) from None
     finally:
         term_log.level = level
     offices = list(g.subjects(RDF.type, ck.Office))
     if len(offices) != 1:
-        raise CarekbError(f"expected exactly one ck:Office, found {len(offices)}", source)
+        raise CarekbError(t("err.turtle.one_office", count=len(offices)), source)
     o = offices[0]
 
     def one(p):
         values = list(g.objects(o, p))
         where = "ck:" + str(p).rsplit("#", 1)[-1]
         if len(values) > 1:
-            raise CarekbError(f"{len(values)} values where one is allowed", source, where)
+            raise CarekbError(t("err.turtle.many_values", count=len(values)), source, where)
         v = values[0] if values else None
         if getattr(v, "ill_typed", False):
-            raise CarekbError(f"'{v}' is not a valid {v.datatype.n3(g.namespace_manager)}", source, where)
+            raise CarekbError(t("err.turtle.ill_typed", value=v, datatype=v.datatype.n3(g.namespace_manager)), source, where)
         return None if v is None else v.toPython()
 
     def many(p):   # sorted as text: a list may mix "cp1.1" and 1, which do not compare
@@ -214,4 +216,4 @@ def read_source(src) -> tuple[dict, dict, str]:
         return read_document(f"<text>{suffix}", src)
     if isinstance(src, (str, Path)):
         return read_document(src)
-    raise CarekbError(f"a profile is a path, a dict or YAML/JSON text, not a {type(src).__name__}", "<profile>")
+    raise CarekbError(t("err.not_a_profile_source", kind=type(src).__name__), "<profile>")
