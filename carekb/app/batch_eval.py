@@ -54,6 +54,23 @@ class _View:
         self.exception_notes: dict = {}
         self.reasons: dict = {}
         self.history: bool | None = None    # history_matters, once asked
+        self.plans: dict = {}
+
+    def plan(self, s: columnar.Situation, hi: int | None) -> tuple:
+        """For the highest attained tier (rank, or None): the targets above it, the tiers shown
+        (highest and targets) and their notes when no exception is relied on."""
+        p = self.plans.get(hi)
+        if p is None:
+            if hi is None:
+                targets = tuple(range(len(s.ranked)))
+            elif s.by_rate:
+                held = self.rates[hi].pct
+                targets = tuple(r for r in range(hi) if self.rates[r].pct > held)
+            else:
+                targets = tuple(range(hi))
+            shown = ((hi,) if hi is not None else ()) + targets
+            p = self.plans[hi] = (targets, shown, self.unknown + [n for r in shown for n in self.notes[r]])
+        return p
 
     def tier_notes(self, s: columnar.Situation, r: int, exception) -> list[str]:
         if exception is None:
@@ -70,18 +87,13 @@ def _brief(out: columnar.Outcome, memo: dict) -> tuple:
     v = s.memo.get(_View) or s.memo.setdefault(_View, _View(s))
     attained = [r for r, sl in enumerate(slots) if sl[2] == 0]     # cost 0 (unreachable tiers have none)
     hi = attained[0] if attained else None
-    if hi is None:
-        targets = range(len(slots))
-    elif s.by_rate:
-        held = v.rates[hi].pct
-        targets = [r for r in range(hi) if v.rates[r].pct > held]
+    targets, shown, notes = v.plan(s, hi)
+    if any(slots[r][4] is not None for r in shown):   # an exception relied on: its note beside its tier's
+        warnings = list(v.unknown)
+        for r in shown:
+            warnings += v.tier_notes(s, r, slots[r][4])
     else:
-        targets = range(hi)
-    warnings = list(v.unknown)
-    if hi is not None:
-        warnings += v.tier_notes(s, hi, slots[hi][4])
-    for r in targets:
-        warnings += v.tier_notes(s, r, slots[r][4])
+        warnings = list(notes)
     key = (id(s), o.history_given, o.pledged, o.as_of, o.employees is not None and o.employees < 10)
     notes = memo.get(key)
     if notes is None:
