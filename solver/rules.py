@@ -236,8 +236,10 @@ class Compiler:
         out = shared.get(key)
         if out is None:
             self.stack.append(e)
-            out = self._dnf(e)
-            self.stack.pop()
+            try:
+                out = self._dnf(e)
+            finally:
+                self.stack.pop()
             if len(shared) > 200_000:
                 shared.clear()
             shared[key] = out
@@ -366,9 +368,7 @@ def compile_tier(ctx: Context, tier_id: str) -> tuple[Term, ...]:
     if dnf is None:
         if len(st.compiled) > 50_000:
             st.compiled.clear()  # (signature ids stay valid: they only name a combination of truths)
-            st.compilers.clear()
-        compiler = st.compilers.get(ctx.signature)   # the tiers of a signature share sub-expressions (Ⅰ holds Ⅱ's)
-        if compiler is None:
-            compiler = st.compilers[ctx.signature] = Compiler(ctx)
-        dnf = st.compiled[key] = compiler.dnf(("tier", ctx.period.id, tier_id))
+        # a Compiler per call (its stack is its own: web requests compile in threads); what it compiles
+        # is shared through state(kb).subexpressions
+        dnf = st.compiled[key] = Compiler(ctx).dnf(("tier", ctx.period.id, tier_id))
     return dnf

@@ -16,7 +16,6 @@ class SolverState:
         self.tables: dict[int, tuple] = {}        # id(compiled DNF) -> (DNF, groups)
         self.signatures: dict[tuple, int] = {}    # office-condition truths -> small int
         self.compiled: dict[tuple, tuple] = {}    # (signature, tier) -> DNF
-        self.compilers: dict[int, object] = {}    # signature -> rules.Compiler (its sub-expression memo)
         self.subexpressions: dict[tuple, tuple] = {}   # (expression, period, pledge mode, what it reads) -> DNF
         self.memo: dict[tuple, object] = {}       # (function, args) -> value (memo.per_kb)
 
