@@ -6,8 +6,8 @@ in that language and falls back to the literal the graph has where it has none i
 the workplace items are quoted from the notices and the office names from the profiles, in
 Japanese only, so English output quotes them as they are (the same allowance tests/test_i18n_all.py
 makes for quoted KB data).  Only label columns (the objects of rdfs:label / skos:prefLabel in the
-query) are checked: notes such as ck:confidenceDetail are English-only in the KB (29 texts), a
-known gap of the KB, not of the query.
+query) are checked here; the notes (ck:confidenceDetail, @en and @ja) are checked by
+tests/test_i18n_all.py through `sparql -n low-confidence`.
 """
 
 from __future__ import annotations
@@ -49,6 +49,11 @@ def ox():
 def label_columns(name: str) -> set[str]:
     """The query's variables filled from a label property (its label columns)."""
     return set(re.findall(LABEL_PROPERTIES + r"\s+\?(\w+)", store.library()[name].text))
+
+
+def language_columns(name: str) -> set[str]:
+    """The label columns and any other column the query picks by `$lang` (the notes of low-confidence)."""
+    return label_columns(name) | set(re.findall(r"lang\(\?(\w+)\)\s*=\s*\$lang", store.library()[name].text))
 
 
 def only_in_other_language(ox, lang: str) -> set[str]:
@@ -116,9 +121,9 @@ def test_a_label_is_in_the_language_asked_unless_the_graph_has_none(name, lang, 
 
 @pytest.mark.parametrize("name", WITH_LABELS)
 def test_the_language_changes_labels_only(name, ox):
-    """Same rows in either language (no row lost or doubled by the fallback), labels aside."""
+    """Same rows in either language (no row lost or doubled by the fallback), labels and notes aside."""
     def without_labels(rows):
-        return sorted(json.dumps({k: v for k, v in r.items() if k not in label_columns(name)}, sort_keys=True)
+        return sorted(json.dumps({k: v for k, v in r.items() if k not in language_columns(name)}, sort_keys=True)
                       for r in rows)
 
     ja, en = run_library(ox, name, "ja"), run_library(ox, name, "en")

@@ -116,22 +116,29 @@ def lit(text: str, lang: str | None = None) -> str:
     return f'"{s}"' + (f"@{lang}" if lang else "")
 
 
+def details(en: str, ja: str) -> str:
+    """ck:confidenceDetail in English and Japanese (the Japanese says what the English says, no more)."""
+    return f"{lit(en, 'en')} , {lit(ja, 'ja')}"
+
+
 def write(name: str, src: str, intro: str, body: list[str]) -> None:
     text = PREFIXES + "\n" + HEADER.format(src=src) + intro + "\n\n" + "\n".join(body)
     (OUT / name).write_text(text.rstrip() + "\n", encoding="utf-8")
 
 
 def cp5_confidence(row: dict) -> tuple[str, str]:
-    """(level, detail) of what キャリアパス要件Ⅴ means for the service, from its note."""
+    """(level, detail literals) of what キャリアパス要件Ⅴ means for the service, from its note."""
     note = row["note"]
     if row["cp5_applies"] != "yes":
-        return ("S", "coverage S (five secondary sources name the R8 services)") if "covered from" in note \
-            else ("I", "not covered in any period (I: no source names it)")
+        return ("S", details("coverage S (five secondary sources name the R8 services)",
+                             "対象範囲は S（二次資料5件が R8 の対象サービスを挙げている）")) if "covered from" in note \
+            else ("I", details("not covered in any period (I: no source names it)",
+                               "どの期間も対象外（I: これを挙げる資料がない）"))
     if row["cp5_means"] == "U":
-        return "U", "cp5: which addition it means is unknown (U)"
+        return "U", details("cp5: which addition it means is unknown (U)", "cp5: どの加算を指すかは不明（U）")
     if "cp5_means S" in note:
-        return "S", "cp5_means S (one secondary source), else I"
-    return "I", "cp5_means I (recollection of 老発0315第2号 別紙1)"
+        return "S", details("cp5_means S (one secondary source), else I", "cp5_means は S（二次資料1件）、それ以外は I")
+    return "I", details("cp5_means I (recollection of 老発0315第2号 別紙1)", "cp5_means は I（老発0315第2号 別紙1 の記憶による）")
 
 
 def services() -> None:
@@ -166,7 +173,7 @@ def services() -> None:
         stated_txt = "stated in services.csv" if stated else "by kind of service (I)"
         comment = r["note"] + (f"; {route_note}, {stated_txt}" if route_note and "kgrp:not-covered" not in groups else "")
         lines += [f"    rdfs:comment {lit(comment, 'en')} ;",
-                  f"    dcterms:source src:kaigo-services ; ck:confidence ck:{level} ; ck:confidenceDetail {lit(detail)} ."]
+                  f"    dcterms:source src:kaigo-services ; ck:confidence ck:{level} ; ck:confidenceDetail {detail} ."]
         body.append("\n".join(lines) + "\n")
     write("services.ttl", "services.csv",
           "# The 42 services of 介護保険 (and 総合事業) and what the addition means for each: its group (tiers\n"
@@ -182,6 +189,7 @@ def rates() -> None:
         n = sources.setdefault(r["source"], len(sources) + 1)
         level = CONFIDENCE[r["confidence"]]
         pid, sid, tid = r["period"], r["service_id"], r["tier"]
+        # a compound notation (P/S) is the same in every language: one plain literal
         detail = f' ; ck:confidenceDetail "{r["confidence"]}"' if NOTATION.get(level, level) != r["confidence"] else ""
         by_period.setdefault(pid, []).append(
             f"krate:{pid}-{sid}-{tid} a ck:Rate ; ck:period kg:{pid} ; ck:service ksvc:{sid} ;\n"
@@ -202,11 +210,13 @@ def unit_prices() -> None:
     body = []
     for r in rows("unit_prices.csv"):
         level = CONFIDENCE[r["confidence"]]
+        unit_price_detail = details(r["confidence"] + ": value S×2, service → 人件費割合 grouping I",
+                                    r["confidence"] + ": 値は S×2、サービス → 人件費割合の区分けは I")
         for sid in r["services"].split():
             body.append(
                 f"kprice:{sid}-{grade_ids[r['grade']]} a ck:UnitPrice ; ck:service ksvc:{sid} ; ck:regionGrade {lit(r['grade'])} ;\n"
                 f"    ck:labourSharePct {r['labour_share_pct']} ; ck:upliftPct {r['uplift_pct']} ; ck:yenPerUnit {r['yen_per_unit']} ;\n"
-                f"    ck:confidence ck:{level} ; ck:confidenceDetail {lit(r['confidence'] + ': value S×2, service → 人件費割合 grouping I')} ;\n"
+                f"    ck:confidence ck:{level} ; ck:confidenceDetail {unit_price_detail} ;\n"
                 f"    dcterms:source src:kaigo-unit-prices ; ck:sourceNote {lit(r['source'])} .\n")
     write("unit-prices.ttl", "unit_prices.csv",
           "# 地域区分 1単位の単価 (yen per unit) by 人件費割合 group (70 / 55 / 45 %) and grade: 10 × (1 + uplift ×\n"
@@ -282,13 +292,16 @@ def v_tiers() -> None:
             held += f"・旧特定{'Ⅰ Ⅱ'.split()[int(r['old_tokutei_2024_05']) - 1]}"
         if r["old_baseup_2024_05"] == "yes":
             held += "・旧ベア"
+        mapping = r["confidence"].split("/")[0]
+        # the one gloss v_tiers.csv writes in its confidence column, in Japanese
+        mapping_ja = mapping.replace("(mapping = 障害 P mapping)", "（障害の P の対応付けと同じ）")
         body.append(
             f"kr6:{tid} a ck:Tier ; ck:period kg:R6 ; ck:tierId \"{tid}\" ;\n"
             f"    rdfs:label \"介護職員等処遇改善加算（Ⅴ）（{n}）\"@ja , \"Tier V({n})\"@en ;\n"
             f"    ck:requires {v_expression(r['requires'])} ;\n"
             f"    ck:availableTo kgrp:cp5-applies ; ck:nominalRank {round(float(home_help[tid]) * 10)} ;\n"
             f"    ck:reachableWhen [ a ck:AllOf ; ck:operand {' , '.join(tests)} ] ;\n"
-            f"    ck:confidenceDetail {lit('mapping ' + r['confidence'].split('/')[0] + '; requirements I')} ;\n"
+            f"    ck:confidenceDetail {details('mapping ' + mapping + '; requirements I', '対応付けは ' + mapping_ja + '; 要件は I')} ;\n"
             f"    dcterms:source src:kaigo-v-tiers , src:kaigo-notes ; ck:confidence ck:I ;\n"
             f"    rdfs:comment {lit(f'Transitional tier (until 2025-03-31) for offices that held {held} in May 2024; requirements follow the old additions it continues (I); wage.1/wage.2 do not apply. nominalRank = 10 × the 訪問介護 rate (I).', 'en')} .\n")
     write("tiers-R6-v.ttl", "v_tiers.csv",

@@ -107,7 +107,7 @@ class _Reader:
         conf = self.one(s, self.ck.confidence)
         notation = str(self.one(conf, self.SKOS.notation)) if conf is not None else "U"
         return Cited(tuple(sources), self.text(s, self.ck.sourceNote, "en"), notation,
-                     str(self.py(s, self.ck.confidenceDetail, "")), provisions_of(self, s),
+                     self.text(s, self.ck.confidenceDetail, "en"), provisions_of(self, s),
                      note_ja=self.tagged(s, self.ck.sourceNote, "ja"))
 
     def tagged(self, s, p, lang: str) -> str:
