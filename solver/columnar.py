@@ -315,7 +315,7 @@ class _Bucket:
         for key in zip(best.tolist(), miss.tolist(), added.tolist(), group.tolist(), exc.tolist()):
             slot = memo.get(key)
             if slot is None:
-                if len(memo) > 100_000:
+                if len(memo) > 20_000:     # per bucket: a few hundred buckets stay within tens of MB
                     memo.clear()
                 slot = memo[key] = self._slot(*key)
             out.append(slot)
