@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from carekb.i18n import set_lang
 from carekb.model.errors import CarekbError
 from carekb.graph.readings import under_readings
 from carekb.inputs.profile import bind
@@ -65,6 +66,7 @@ def test_case(kb, case):
     profile = {"version": 1, **case["profile"]}
     profile["as_of"] = str(profile["as_of"])
     if "error" in expect:
+        set_lang("en")    # the cases name errors by their English text (the conftest fixture resets the language)
         with pytest.raises(CarekbError, match=expect["error"]):
             bind(api.load_profile(profile, kb=k), k)
         return
