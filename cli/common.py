@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from carekb.i18n import LANGS, default_lang, set_lang
+from carekb.i18n import LANGS, default_lang, set_lang, t
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile import parse_date
 from carekb.app.api import load_kb
@@ -123,7 +123,7 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
     try:
         for path, data in files.items():
             if path.is_dir():
-                raise CarekbError("is a folder, not a file", str(path))
+                raise CarekbError(t("inputs.out.is_folder"), str(path))
             if path.exists() and not path.is_file():  # a device or pipe (/dev/stdout, /dev/full): write
                 continue                              # into it below; a rename would replace the device node
             try:
@@ -133,14 +133,14 @@ def write_files_atomically(files: dict[Path, bytes]) -> None:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
             except OSError as e:
-                raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
+                raise CarekbError(t("inputs.out.cannot_write", why=e.strerror), str(path)) from None
         for path, data in files.items():
             if path.exists() and not path.is_file():
                 try:
                     with open(path, "wb") as f:
                         f.write(data)
                 except OSError as e:
-                    raise CarekbError(f"cannot write here: {e.strerror}", str(path)) from None
+                    raise CarekbError(t("inputs.out.cannot_write", why=e.strerror), str(path)) from None
         for tmp, path in temps:
             os.replace(tmp, path)
     except BaseException:

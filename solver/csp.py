@@ -82,7 +82,7 @@ class Model:
         elif kind == "wrule":
             base = self.workplace_rule(e[1])
         else:
-            raise CarekbError(f"unknown expression kind {kind!r}", "kb")
+            raise CarekbError(t("files.kb.unknown_expression", kind=kind), "kb")
         alts = [base]
         for p in ctx.pledges_for(e):
             pid = actions.pledge(p.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Period, Tier
 from carekb.inputs.profile import Office
@@ -171,7 +172,7 @@ def evaluate(kb: KB, office: Office, period: Period, use_pledges: bool = True, e
     ranked, by_rate = rank_tiers(kb, period, office.service)
     solve = ENGINES.get(engine)
     if solve is None:
-        raise CarekbError(f"unknown engine '{engine}' (engines: {', '.join(ENGINES)})", "--engine")
+        raise CarekbError(t("files.unknown_engine", engine=engine, engines=", ".join(ENGINES)), "--engine")
     results = {t.id: solve(ctx, t, cost_of, alternatives) for t in ranked}
     return assemble(ctx, cost_of, results, by_rate)
 

@@ -16,6 +16,7 @@ from operator import attrgetter
 import numpy as np
 
 from carekb.model import actions
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import FACT_ATTRIBUTES, Office
@@ -49,7 +50,7 @@ def _predicate(cond: tuple):
     if kind == "field":
         _, name, op, want = cond
         if name not in FACT_ATTRIBUTES:
-            raise CarekbError(f"a condition tests {name!r}, which is not an office fact ({', '.join(FACT_ATTRIBUTES)})", "kb")
+            raise CarekbError(t("files.kb.not_an_office_fact", name=name, facts=", ".join(FACT_ATTRIBUTES)), "kb")
         fact = attrgetter(FACT_ATTRIBUTES[name])
         if op == "eq":
             return lambda o, g, d: fact(o) == want
@@ -226,7 +227,7 @@ class Compiler:
         if hit is not None:
             return hit
         if e in self.stack:
-            raise CarekbError(f"circular rule definition through {e}", "kb")
+            raise CarekbError(t("files.kb.circular_rule", through=e), "kb")
         # Shared between compilations of other office situations that agree on everything this
         # sub-expression reads (its `reads`): most of a tier's rules read few office facts.
         ctx = self.ctx
@@ -270,7 +271,7 @@ class Compiler:
         elif kind == "wrule":
             base = ((frozenset(), frozenset([e[1]])),)
         else:
-            raise CarekbError(f"unknown expression kind {kind!r}", "kb")
+            raise CarekbError(t("files.kb.unknown_expression", kind=kind), "kb")
         alternatives = list(base)
         for p in ctx.pledges_for(e):
             pledge = ((frozenset([actions.pledge(p.id)]), frozenset()),)

@@ -108,9 +108,9 @@ def test_overlay_text_equals_overlay_file(kb):
     assert by_text.kb_version == by_file.kb_version != kb.version
     assert by_text.targets[0].missing == by_file.targets[0].missing == ["visibility", "pledge.workplace"]
     assert by_text["rules_overlays"] == [{"file": OVERLAY.name, "sha256": by_file["rules_overlays"][0]["sha256"]}]
-    with pytest.raises(CarekbError, match="not valid Turtle"):
+    with pytest.raises(CarekbError, match="Turtleとして読めません"):
         carekb.load_kb([carekb.Overlay("broken.ttl", "@prefix ck: <x> .\nck:a ck:b")])
-    with pytest.raises(CarekbError, match="pass that kb"):
+    with pytest.raises(CarekbError, match="load_kb\\(overlays=...\\) に渡してその kb を渡すか"):
         carekb.gap(office, kb=kb, overlays=[OVERLAY])
 
 

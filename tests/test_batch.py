@@ -117,7 +117,7 @@ def test_bytes_that_are_neither_encoding_name_offset_and_line(tmp_path, raw, off
     bad = tmp_path / "bad.csv"
     bad.write_bytes(raw)
     out = tmp_path / "r.xlsx"
-    r = run(bad, "--out", out)
+    r = run(bad, "--out", out, "--lang", "en")
     assert r.exit_code == 2
     assert f"bad.csv: line {line}: neither UTF-8 nor Shift_JIS" in r.stderr and f"at offset {offset} " in r.stderr
     assert not out.exists()
@@ -203,7 +203,7 @@ def test_file_level_error_exits_2_and_writes_nothing(tmp_path, content, message)
     src.write_text(content, encoding="utf-8")
     for name in ("r.xlsx", "r.csv", "r.json"):
         out = tmp_path / name
-        r = run(src, "--out", out)
+        r = run(src, "--out", out, "--lang", "en")
         assert r.exit_code == 2 and message in r.stderr, r.output
         assert len(r.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
@@ -323,11 +323,11 @@ def test_progress_lines_on_a_pipe_and_quiet(tmp_path):
 def test_read_table_rejects_other_types(tmp_path):
     p = tmp_path / "x.ods"
     p.write_bytes(b"x")
-    with pytest.raises(CarekbError, match="unsupported table type"):
+    with pytest.raises(CarekbError, match="表の形式 '.ods' には対応していません"):
         read_table(p)
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip")
-    with pytest.raises(CarekbError, match="not a readable .xlsx"):
+    with pytest.raises(CarekbError, match="読める .xlsx のブックではありません"):
         read_table(broken)
 
 

@@ -25,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 
 from carekb.app import batch as b
 from carekb.cli.main import main
+from carekb.i18n import set_lang
 from carekb.inputs.tabular import open_csv, open_table
 from carekb.model.errors import CarekbError
 from carekb.render import publish
@@ -42,6 +43,14 @@ from offices import generate  # noqa: E402
 OFFICES = EXAMPLES / "batch" / "offices.csv"
 HEADER = "事業所番号,事業所名,サービス,地域区分,月の総単位数,判定日,満たしている要件"
 GOOD = "{id},札幌{n},employment-b,5級地,200000,2025-07-01,wage.1 cp1.1 cp1.2 cp1.3"
+
+
+@pytest.fixture
+def english():
+    """The library's messages in English (the default is Japanese), for the tests matching them."""
+    set_lang("en")
+    yield
+    set_lang(None)
 
 
 def run(*args):
@@ -151,7 +160,7 @@ def _corrupt_deflate(src: Path, dst: Path) -> Path:
 def test_damaged_xlsx_is_one_line_and_exit_2(tmp_path, damage, message):
     bad = damage(_workbook(tmp_path / "base.xlsx"), tmp_path / "bad.xlsx")
     out = tmp_path / "r.xlsx"
-    r = run(bad, "--out", out)
+    r = run(bad, "--out", out, "--lang", "en")
     assert r.exit_code == 2 and r.exception is None or isinstance(r.exception, SystemExit), r.output
     assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
     assert not out.exists() and not list(tmp_path.glob(".carekb-*"))
@@ -167,7 +176,7 @@ def test_a_workbook_claiming_a_million_rows_of_16384_columns_is_read_as_what_it_
     assert time.perf_counter() - t < 2
 
 
-def test_a_part_that_would_inflate_past_the_limit_is_refused(tmp_path, monkeypatch):
+def test_a_part_that_would_inflate_past_the_limit_is_refused(tmp_path, monkeypatch, english):
     import carekb.inputs.tabular as tabular
     monkeypatch.setattr(tabular, "MAX_XLSX_PART_BYTES", 100)
     with pytest.raises(CarekbError, match="would inflate to"):
@@ -192,7 +201,7 @@ def test_csv_rows_are_streamed_in_bounded_memory(tmp_path):
 def test_a_huge_cell_is_one_line(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text(HEADER + "\n" + "1,\"" + "x" * 600_000 + "\",employment-b,,,,\n", encoding="utf-8")
-    r = run(src, "--out", tmp_path / "r.csv")
+    r = run(src, "--out", tmp_path / "r.csv", "--lang", "en")
     assert r.exit_code == 2 and "not valid CSV: field larger than field limit" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 

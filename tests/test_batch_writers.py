@@ -141,7 +141,7 @@ def test_a_character_cp932_lacks_is_named_by_its_line(kb, items, tmp_path):
     bad[20] = dataclasses.replace(bad[20], office_name="絵文字😀")
     line = 1 + 21 + sum(r.office_name.count("\n") for r in bad[:20])    # the header, 21 rows, names on two lines
     assert line > 22
-    with pytest.raises(CarekbError, match=rf"r\.csv: character '😀' cannot be written in cp932 \(line {line}\)"):
+    with pytest.raises(CarekbError, match=rf"r\.csv: 文字 '😀' は cp932 で書けません（{line}行目）"):
         write(kb, bad, tmp_path / "r.csv", encoding="cp932")
 
 

@@ -135,7 +135,7 @@ def test_subprocess_gap_json():
 
 def test_unwritable_output_is_a_clear_error(tmp_path):
     r = run("export", "-o", tmp_path / "missing" / "x.ttl")
-    assert r.exit_code == 2 and "cannot write here" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and "ここには書けません" in r.output and "Traceback" not in r.output
     assert not list(tmp_path.iterdir())  # no partial or temporary file left behind
 
 

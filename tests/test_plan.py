@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from carekb.cli.main import main
+from carekb.i18n import set_lang
 from carekb.inputs.effort import check_in_period, read_effort_csv
 from carekb.model.errors import CarekbError
 from carekb.inputs.profile import bind, load_office
@@ -142,6 +143,14 @@ def test_shift_jis_japanese_header(kb, tmp_path):
     assert read_effort_csv(g, kb)[0] == {"pledge.cp4": 3}
 
 
+@pytest.fixture
+def english():
+    """The library's messages in English (the default is Japanese), for the tests matching them."""
+    set_lang("en")
+    yield
+    set_lang(None)
+
+
 @pytest.mark.parametrize("text, where, words", [
     ("action,effort\ncp4,5\ncp99,1\n", "row 3", "unknown action 'cp99'"),
     ("action,effort\ncp4,abc\n", "row 2", "whole number"),
@@ -150,7 +159,7 @@ def test_shift_jis_japanese_header(kb, tmp_path):
     ("action,effort\ncp4\n", "row 2", "expected 2 columns"),
     ("name,cost\ncp4,1\n", "row 1", "header must name"),
 ])
-def test_bad_rows_name_the_row(kb, tmp_path, text, where, words):
+def test_bad_rows_name_the_row(kb, tmp_path, english, text, where, words):
     f = tmp_path / "e.csv"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(CarekbError) as e:
@@ -158,7 +167,7 @@ def test_bad_rows_name_the_row(kb, tmp_path, text, where, words):
     assert str(e.value).startswith(f"{f}: {where}: ") and words in str(e.value)
 
 
-def test_workplace_number_outside_the_period_list(kb, tmp_path):
+def test_workplace_number_outside_the_period_list(kb, tmp_path, english):
     f = tmp_path / "e.csv"
     f.write_text("action,effort\ncp4,1\nworkplace.27,2\n", encoding="utf-8")
     effort, rows = read_effort_csv(f, kb)             # 27 is in the R7 list
@@ -169,7 +178,7 @@ def test_workplace_number_outside_the_period_list(kb, tmp_path):
 def test_cli_bad_effort_csv_exit_2_one_line(tmp_path):
     f = tmp_path / "e.csv"
     f.write_text("取組,工数\ncp4,5\nvisibility,-1\n", encoding="utf-8")
-    r = CliRunner().invoke(main, ["plan", str(R7), "--effort", str(f)])
+    r = CliRunner().invoke(main, ["plan", str(R7), "--effort", str(f), "--lang", "en"])
     assert r.exit_code == 2
     assert r.output.strip() == f"carekb: error: {f}: row 3: effort must be a whole number from 1 to 1,000,000, got '-1'"
     r = run("plan", R7, "--effort", tmp_path / "none.csv")

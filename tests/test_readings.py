@@ -89,12 +89,14 @@ def test_c2_consultation_pledges(kb):
 
 
 def test_bad_reading_ids_are_one_line_errors(kb):
-    with pytest.raises(CarekbError, match="unknown reading 'C9'"):
+    with pytest.raises(CarekbError, match="解釈 'C9' はありません"):
         under_readings(kb, ["C9"])
-    with pytest.raises(CarekbError, match="read the same rule C1"):
+    with pytest.raises(CarekbError, match="同じ規定 C1 の解釈です"):
         under_readings(kb, ["C1-A", "C1-B"])
     r = run("gap", "examples/r8-employment-b.yaml", "--reading", "C9")
-    assert r.exit_code == 2 and r.output.count("\n") == 1 and "--reading: unknown reading 'C9'" in r.output
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and "--reading: 解釈 'C9' はありません" in r.output
+    r = run("gap", "examples/r8-employment-b.yaml", "--reading", "C1-A", "--reading", "C1-B", "--lang", "en")
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and "--reading: readings C1-A and C1-B read the same rule C1" in r.output
 
 
 def test_readings_are_data_an_overlay_can_add_one(tmp_path):

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import carekb
 from carekb.model.errors import CarekbError
 from carekb.cli.main import main
+from carekb.i18n import set_lang
 from carekb.inputs.user_rates import read_rates_csv, unknown_rates, with_user_rates
 
 from conftest import EXAMPLES
@@ -20,6 +21,14 @@ OFFICE = {"version": 1, "office": {"service": "employment-a", "region": "3級地
           "as_of": "2026-07-01", "met": ["wage.1", "cp1.1", "cp1.2", "cp1.3", "cp2.1", "cp2.1a", "cp2.2", "cp3.1c", "cp3.2",
                                           "visibility", "tokurei.wage"],
           "top_annual_wage": 4200000, "workplace": [1, 2, 3, 5, 6, 9, 10, 14, 15, 18, 19, 20, 21, 25]}
+
+
+@pytest.fixture
+def english():
+    """The library's messages in English (the default is Japanese), for the tests matching them."""
+    set_lang("en")
+    yield
+    set_lang(None)
 
 
 def cli(*args):
@@ -76,7 +85,7 @@ def test_every_evaluating_command_takes_rates(tmp_path):
     ("period,service,tier,rate_pct\nR8,employment-a,,10\n", "row 2: tier is empty"),
     ("period,service,tier,rate_pct\n", "no rate rows"),
 ])
-def test_a_bad_row_is_one_line_naming_file_and_row(kb, tmp_path, text, message):
+def test_a_bad_row_is_one_line_naming_file_and_row(kb, tmp_path, english, text, message):
     f = tmp_path / "rates.csv"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(CarekbError, match=message.replace("(", r"\(")) as e:

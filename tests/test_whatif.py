@@ -206,11 +206,13 @@ def test_malformed_overlay_names_file_line_column(tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text('@prefix ck: <https://w3id.org/carekb/vocab#> .\n# 注記\nck:x ck:y "日本" ;\n ck:z  .\n', encoding="utf-8")
     for cmd in (["gap"], ["tiers"], ["whatif", "--add", "cp4"], ["plan"]):
-        r = CliRunner().invoke(main, [cmd[0], str(R7), *cmd[1:], "--rules-overlay", str(bad)])
+        r = CliRunner().invoke(main, [cmd[0], str(R7), *cmd[1:], "--rules-overlay", str(bad), "--lang", "en"])
         assert r.exit_code == 2
         assert r.output.strip() == f"carekb: error: {bad}: line 4, column 6: not valid Turtle: objectList expected"
-    r = run("gap", R7, "--rules-overlay", tmp_path / "missing.ttl")
+    r = run("gap", R7, "--rules-overlay", tmp_path / "missing.ttl", "--lang", "en")
     assert r.exit_code == 2 and "missing.ttl: rules overlay not found" in r.output
+    r = run("gap", R7, "--rules-overlay", tmp_path / "missing.ttl")
+    assert r.exit_code == 2 and "missing.ttl: ルールの上書きファイル（Turtle）が見つかりません" in r.output
 
 
 def test_overlay_with_endpoint_is_refused():

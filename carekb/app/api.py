@@ -61,7 +61,7 @@ def load_kb(overlays: Sequence[OverlayLike] = (), *, endpoint: str | None = None
     remote SPARQL endpoint serves.  Its `version` hashes the KB and the overlays."""
     if endpoint:
         if overlays:
-            raise CarekbError("--rules-overlay applies to the local kb/, not to --endpoint", "--rules-overlay")
+            raise CarekbError(t("inputs.api.overlay_endpoint"), "--rules-overlay")
         return kb_from_endpoint(endpoint)
     overlays = tuple(overlays)
     kb = kbload.load_kb(overlays=overlays, use_cache=cache)   # cache=False: no disk file (per-request overlays)
@@ -80,7 +80,7 @@ def _kb(kb: KB | None, overlays: Sequence[OverlayLike]) -> KB:
     if kb is None:
         return load_kb(overlays)
     if overlays and [str(o) for o in overlays] != [str(o) for o in overlays_of(kb)]:
-        raise CarekbError("give the overlays to load_kb(overlays=...) and pass that kb, or pass overlays alone",
+        raise CarekbError(t("inputs.api.overlays_twice"),
                           "overlays")
     return kb
 
@@ -196,7 +196,7 @@ def plan(office: ProfileLike, *, budget: int | None = None, effort: str | os.Pat
     _, kb = fidelity.rules(_kb(kb, overlays), rates, reading)
     bound, period = _bound(office, kb, as_of)
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
-        raise CarekbError(f"budget must be a whole number ≥ 0, got {budget!r}", "--budget")
+        raise CarekbError(t("inputs.api.budget", got=repr(budget)), "--budget")
     extra, effort_file = None, None
     if isinstance(effort, Mapping):
         extra = check_effort(dict(effort), kb, "effort")

@@ -102,7 +102,7 @@ def open_offices(path: str | Path, staff_path: str | Path | None = None) -> Offi
     office_sheet = next((s for name, s in sheets.items()
                          if name.strip().lower() not in STAFF_SHEETS and not name.startswith(("説明", "notes"))), None)
     if office_sheet is None:
-        raise CarekbError("no sheet of offices in the workbook", str(path))
+        raise CarekbError(t("inputs.batch.no_office_sheet"), str(path))
     cols = header_map(office_sheet, OFFICE_COLUMNS, ("office.service",))
     if staff_path is not None:
         sheets = open_table(staff_path)
@@ -123,7 +123,7 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
     `tick(k)`: k more rows done. `stats` (a Batch) receives the counts and timings."""
     for m in modes:
         if m not in MODES:
-            raise CarekbError(f"unknown pledge mode '{m}' (counted, ignored)", "modes")
+            raise CarekbError(t("inputs.batch.unknown_mode", mode=m), "modes")
     stats = stats if stats is not None else Batch()
     stats.modes = tuple(modes)
     job = _Job(offices.sheet.source, offices.cols, offices.roster, as_of, tuple(m == "counted" for m in modes), json,

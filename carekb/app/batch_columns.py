@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.inputs.tabular import Sheet
 
@@ -90,17 +91,17 @@ def header_map(sheet: Sheet, columns: tuple[Column, ...], required: tuple[str, .
         col = by_name.get(_norm(h))
         if col is None:
             known = ", ".join(c.ja for c in columns)
-            raise CarekbError(f"unknown column '{h}' (columns: {known}; English names accepted)", sheet.source,
-                              f"row {sheet.header_row}")
+            raise CarekbError(t("inputs.batch.unknown_column", column=h, known=known), sheet.source,
+                              t("inputs.place.row", row=sheet.header_row))
         if col.key in seen:
-            raise CarekbError(f"columns '{seen[col.key]}' and '{h}' are the same field", sheet.source,
-                              f"row {sheet.header_row}")
+            raise CarekbError(t("inputs.batch.same_field", first=seen[col.key], second=h), sheet.source,
+                              t("inputs.place.row", row=sheet.header_row))
         seen[col.key] = h
         out[i] = col
     missing = [c for c in columns if c.key in required and c.key not in seen]
     if missing:
-        raise CarekbError(f"missing required column '{missing[0].ja}' ({missing[0].en})", sheet.source,
-                          f"row {sheet.header_row}")
+        raise CarekbError(t("inputs.batch.missing_column", ja=missing[0].ja, en=missing[0].en), sheet.source,
+                          t("inputs.place.row", row=sheet.header_row))
     return out
 
 
@@ -220,7 +221,7 @@ def staff_by_office(sheet: Sheet) -> Roster:
         row = {cols[i].key: v for i, v in enumerate(cells) if i in cols and not _empty(v)}
         oid = row.pop("office_id", None)
         if oid is None:
-            raise CarekbError("staff row without an office id (事業所番号)", sheet.source, f"row {n}")
+            raise CarekbError(t("inputs.batch.staff_without_office"), sheet.source, t("inputs.place.row", row=n))
         entry = {}
         for key, v in row.items():
             if key == "qualifications":

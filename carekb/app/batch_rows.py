@@ -62,7 +62,7 @@ def check_row_slow(kb: KB, source: str, n: int, cells: list, cols: dict[int, Col
     try:
         long = next((k for k, v in values.items() if isinstance(v, str) and len(v) > MAX_CELL_CHARS), None)
         if long:
-            raise CarekbError(f"cell of {len(values[long]):,} characters (at most {MAX_CELL_CHARS:,})", prefix, long)
+            raise CarekbError(t("inputs.batch.long_cell", chars=len(values[long]), limit=MAX_CELL_CHARS), prefix, long)
         data = row_profile(values)
         if "as_of" in data and not isinstance(data["as_of"], dt.date):
             data["as_of"] = parse_date(data["as_of"], prefix, "as_of")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carekb.model import actions
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.graph.kbload import load_kb
 from carekb.graph.office_rdf import CK, office_graph, office_iri
@@ -124,7 +125,7 @@ def evaluate_profiles(paths, kb=None, as_of=None, use_pledges: bool = True):
                     if isinstance(data, dict) and "office" in data:
                         found.append((data, lines, source))
             if not found:
-                raise CarekbError("no office profile (*.yaml, *.yml, *.json, *.ttl with an office) in this folder",
+                raise CarekbError(t("inputs.with.no_profile"),
                                   str(p), "--with")
             docs += found
         else:
@@ -134,7 +135,7 @@ def evaluate_profiles(paths, kb=None, as_of=None, use_pledges: bool = True):
         office, period = bind(check(data, lines, source, kb), kb, as_of)
         key = (office_iri(office), office.as_of)
         if key in seen:
-            raise CarekbError(f"the same office and date as {seen[key]} (give each profile its own office.id)",
+            raise CarekbError(t("inputs.with.same_office", other=seen[key]),
                               source, "office.id")
         seen[key] = source
         out.append(evaluate(kb, office, period, use_pledges=use_pledges))

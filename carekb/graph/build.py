@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.graph.provisions import provisions_of
 from carekb.model.types import (KB, Cited, DerivedFact, Grant, OldAddition, OldTier, Period, PledgeRule, PriorityRule, Rate,
@@ -76,7 +77,7 @@ class _Reader:
             d = None
         if d is None or not d.is_finite():
             got = "nothing" if o is None else repr(str(o))
-            raise CarekbError(f"ck:{self.local(p)} must be a number, got {got}", "kb", self.where(s))
+            raise CarekbError(t("files.kb.not_a_number", prop=self.local(p), got=got), "kb", self.where(s))
         return d
 
     def locals(self, s, p) -> tuple[str, ...]:
@@ -147,7 +148,7 @@ class _Reader:
             return ("date_le", self.py(node, ck.onOrBefore))
         if self.is_a(node, "ServiceTest"):
             return ("group", self.local(self.one(node, ck.inGroup)))
-        raise CarekbError("not a requirement expression (missing or unknown rdf:type)", "kb", self.where(node))
+        raise CarekbError(t("files.kb.not_an_expression"), "kb", self.where(node))
 
 
 def _date(v) -> dt.date | None:
@@ -166,26 +167,26 @@ def build(g, version: str) -> KB:
     ck, RDF = r.ck, r.RDF
     schemes = sorted(g.subjects(RDF.type, ck.Scheme), key=str)
     if not schemes:
-        raise CarekbError("expected at least one ck:Scheme", "kb")
+        raise CarekbError(t("files.kb.no_scheme"), "kb")
     kbs: dict[str, KB] = {}
     default = []
     for scheme in schemes:
         sid = str(r.py(scheme, r.DCT.identifier, "") or "")
         space = str(r.one(scheme, r.VOID.uriSpace, "") or "")
         if not sid or not space:
-            raise CarekbError("a ck:Scheme needs dcterms:identifier and void:uriSpace", "kb", r.where(scheme))
+            raise CarekbError(t("files.kb.scheme_ids"), "kb", r.where(scheme))
         if sid in kbs:
-            raise CarekbError(f"two schemes with the identifier {sid!r}", "kb", r.where(scheme))
+            raise CarekbError(t("files.kb.scheme_twice", sid=sid), "kb", r.where(scheme))
         kbs[sid] = build_scheme(r.within(space), scheme, sid, version)
         if r.py(scheme, ck.isDefault, False):
             default.append(sid)
     if len(default) != 1 and len(kbs) > 1:
-        raise CarekbError(f"expected one scheme with ck:isDefault true, found {len(default)}", "kb")
+        raise CarekbError(t("files.kb.default_scheme", count=len(default)), "kb")
     services: dict[str, Service] = {}
     for kb in kbs.values():
         for sid, svc in kb.services.items():
             if sid in services:
-                raise CarekbError(f"service id {sid!r} is defined by schemes {services[sid].scheme} and {svc.scheme}", "kb")
+                raise CarekbError(t("files.kb.service_twice", sid=sid, a=services[sid].scheme, b=svc.scheme), "kb")
             services[sid] = svc
     services = dict(sorted(services.items(), key=lambda kv: (kv[1].scheme not in default, kv[1].scheme)))
     for kb in kbs.values():
@@ -304,10 +305,10 @@ def build_scheme(r: "_Reader", scheme, scheme_id: str, version: str) -> KB:
 
     tier_ids = {s: (period_iris[r.one(s, ck.period)], str(r.py(s, ck.tierId))) for s in subjects("Tier")}
     for s in subjects("Rate"):
-        t = r.one(s, ck.tier)
-        if t not in tier_ids:
-            raise CarekbError("rate names a tier that the KB does not define", "kb", r.where(s))
-        pid, tid = tier_ids[t]
+        tier = r.one(s, ck.tier)
+        if tier not in tier_ids:
+            raise CarekbError(t("files.kb.rate_unknown_tier"), "kb", r.where(s))
+        pid, tid = tier_ids[tier]
         svc, rate = r.rate(s)
         kb.rates[(pid, svc, tid)] = rate
     for s in subjects("UnitPrice"):
@@ -348,7 +349,7 @@ def read_old_additions(r: _Reader, kb: KB) -> None:
         of = r.one(s, ck.rateOf)
         key = str(r.py(of, ck.grantId)) if r.is_a(of, "Grant") else r.local(of)
         if key not in kb.old_tiers and key not in kb.grants:
-            raise CarekbError("rate of something that is neither an old-addition tier nor a grant", "kb", r.where(s))
+            raise CarekbError(t("files.kb.rate_of_nothing"), "kb", r.where(s))
         svc, rate = r.rate(s)
         kb.component_rates[(key, svc)] = rate
     named = [(f"grant {gr.id}", k) for gr in kb.grants.values() for k in gr.held_any]
@@ -380,7 +381,7 @@ def read_staff(r: _Reader, kb: KB) -> None:
     kb.staff_schemes = dict(sorted(kb.staff_schemes.items(), key=lambda kv: kv[1].notation))
     rules = list(r.subjects("PriorityStaffRule"))
     if len(rules) > 1:
-        raise CarekbError(f"expected at most one ck:PriorityStaffRule, found {len(rules)}", "kb")
+        raise CarekbError(t("files.kb.priority_rules", count=len(rules)), "kb")
     for s in rules:
         kb.priority_rule = PriorityRule(
             str(r.py(s, ck.ruleId)), r.label(s, "ja"), r.label(s, "en"), r.ids(s, ck.anyOfScheme, ck.schemeId),

@@ -55,7 +55,7 @@ def load_kb(overlays: list[Path] = (), use_cache: bool = True) -> KB:
     overlays = [as_overlay(o) for o in overlays]  # a path, or an Overlay (Turtle text with a name)
     for o in overlays:  # checked before hashing: the hash reads them
         if not o.is_file():
-            raise CarekbError("rules overlay not found (a Turtle file)", str(o))
+            raise CarekbError(t("files.overlay_not_found"), str(o))
     version = kb_version(overlays)
 
     def compile_kb() -> KB:
@@ -103,7 +103,7 @@ def read_overlay(path: Path):
     except FileNotFoundError:
         raise CarekbError(t("err.file_not_found"), str(path)) from None
     except Exception as e:  # rdflib raises several parser exception types
-        raise CarekbError(f"not valid Turtle: {_syntax_problem(e)}", str(path), _syntax_place(e)) from None
+        raise CarekbError(t("err.turtle.invalid", problem=_syntax_problem(e)), str(path), _syntax_place(e)) from None
     return o
 
 

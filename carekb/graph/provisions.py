@@ -6,6 +6,7 @@ rate source (one provision per table or page), every other fact carries its own.
 
 from __future__ import annotations
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import Provision
 
@@ -34,13 +35,13 @@ def read_provision(r, p) -> Provision:
     g, ck = r.g, r.ck
     doc = r.one(p, ck.inDocument)
     if doc is None:
-        raise CarekbError("a ck:Provision without ck:inDocument", "kb", r.where(p))
+        raise CarekbError(t("files.kb.provision_no_document"), "kb", r.where(p))
     quoted = tuple(sorted(str(q) for q in g.objects(p, ck.quotedText)))
     available = r.py(p, ck.textAvailable, None)
     if quoted and available is False:
-        raise CarekbError("a ck:Provision both quotes its text and says the text is not available", "kb", r.where(p))
+        raise CarekbError(t("files.kb.provision_text_conflict"), "kb", r.where(p))
     if not quoted and available is not False:
-        raise CarekbError("a ck:Provision needs ck:quotedText, or ck:textAvailable false", "kb", r.where(p))
+        raise CarekbError(t("files.kb.provision_needs_text"), "kb", r.where(p))
     source_from = r.one(p, ck.quotedFrom)
     return Provision(
         r.local(p), _notation(r, doc, "ja"), r.label(doc, "ja"), str(r.py(doc, r.DCT.date, "") or ""),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Contest, Reading
 
@@ -29,16 +30,16 @@ def attach_readings(r, base: KB, build) -> None:
         readings = sorted(g.subjects(ck.readingOf, c), key=str)
         defaults = [x for x in readings if r.py(x, ck.isDefault, False) is True]
         if len(defaults) != 1:
-            raise CarekbError(f"a contested rule needs exactly one default reading, found {len(defaults)}", "kb", r.where(c))
+            raise CarekbError(t("files.kb.default_readings", count=len(defaults)), "kb", r.where(c))
         if not str(r.py(defaults[0], ck.defaultReason, "") or ""):
-            raise CarekbError("the default reading must say why (ck:defaultReason)", "kb", r.where(defaults[0]))
+            raise CarekbError(t("files.kb.default_reason"), "kb", r.where(defaults[0]))
         contests[c] = readings
     schemes = base.schemes or {base.scheme: base}
     for c, nodes in contests.items():
         compiled = [_reading(r, x, c, build, base) for x in nodes]
         changed = {sid for x in compiled for sid, _ in x[1]}
         if not changed:
-            raise CarekbError("no reading of this contested rule changes any rule", "kb", r.where(c))
+            raise CarekbError(t("files.kb.no_reading_changes"), "kb", r.where(c))
         for sid in changed:
             kb = schemes[sid]
             contest = Contest(str(r.py(c, ck.contestId)), _period_id(r, c), r.label(c, "ja"), r.label(c, "en"),
@@ -58,7 +59,7 @@ def _reading(r, x, contest, build, base: KB):
     ck = r.ck
     rid = str(r.py(x, ck.readingId, "") or "")
     if not rid:
-        raise CarekbError("a ck:Reading without ck:readingId", "kb", r.where(x))
+        raise CarekbError(t("files.kb.reading_without_id"), "kb", r.where(x))
     default = r.py(x, ck.isDefault, False) is True
     reading = Reading(rid, str(r.py(contest, ck.contestId)), r.label(x, "ja"), r.label(x, "en"), default,
                       r.text(x, ck.defaultReason, "ja") if default else "",
@@ -74,7 +75,7 @@ def _reading(r, x, contest, build, base: KB):
         if swaps:
             out.append((sid, swaps))
     if not out:
-        raise CarekbError(f"reading {rid} changes no rule: select ck:RuleVariant nodes", "kb", r.where(x))
+        raise CarekbError(t("files.kb.reading_changes_nothing", rid=rid), "kb", r.where(x))
     return reading, out
 
 
@@ -110,7 +111,7 @@ def reading_applied(r, x):
             if target is None:
                 kind = g.value(v, ck.variantType)
                 if kind is None:
-                    raise CarekbError("a ck:RuleVariant needs ck:variantOf or ck:variantType", "kb", r.where(v))
+                    raise CarekbError(t("files.kb.variant_needs_target"), "kb", r.where(v))
                 add((v, RDF.type, kind))
                 continue
             stated = {p for p in g.predicates(v) if p not in (RDF.type, ck.variantOf, ck.variantType)}
@@ -126,10 +127,10 @@ def reading_applied(r, x):
                 add((s, p, target))
         yield g
     finally:
-        for t in added:
-            g.remove(t)
-        for t in removed:
-            g.add(t)
+        for triple in added:
+            g.remove(triple)
+        for triple in removed:
+            g.add(triple)
 
 
 def diff(base: KB, variant: KB) -> tuple:
@@ -158,13 +159,13 @@ def under_readings(kb: KB, ids) -> KB:
         return kb
     for i in ids:
         if i not in kb.readings:
-            known = ", ".join(kb.readings) or "none"
-            raise CarekbError(f"unknown reading '{i}' (readings of this scheme: {known})", "--reading")
+            known = ", ".join(kb.readings) or t("files.no_readings")
+            raise CarekbError(t("files.unknown_reading", rid=i, known=known), "--reading")
     seen: dict[str, str] = {}
     for i in ids:
         c = kb.readings[i].contest
         if c in seen:
-            raise CarekbError(f"readings {seen[c]} and {i} read the same rule {c}: choose one", "--reading")
+            raise CarekbError(t("files.readings_same_rule", a=seen[c], b=i, rule=c), "--reading")
         seen[c] = i
     chosen = [kb.readings[i] for i in ids if not kb.readings[i].default]
     if not chosen:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Period
 from carekb.inputs.profile import check_effort, check_effort_items
@@ -23,18 +24,18 @@ def read_effort_csv(path: str | Path, kb: KB) -> tuple[dict[str, int], dict[str,
     sheet, _ = read_csv(path)
     header = [HEADERS.get(h.lower() if h.isascii() else h) for h in sheet.header]
     if "action" not in header or "effort" not in header:
-        raise CarekbError(f"header must name the columns action,effort (or 取組,工数), got {','.join(sheet.header)!r}",
-                          source, f"row {sheet.header_row}")
+        raise CarekbError(t("inputs.effort.header", got=repr(",".join(sheet.header))),
+                          source, t("inputs.place.row", row=sheet.header_row))
     ia, ie = header.index("action"), header.index("effort")
     out: dict[str, int] = {}
     where: dict[str, int] = {}
     for n, cells in sheet.rows:
-        place = f"row {n}"
+        place = t("inputs.place.row", row=n)
         if cells[ia] is None or cells[ie] is None:   # read_csv pads a short row with None
-            raise CarekbError(f"expected {len(cells)} columns, got {cells.index(None)}", source, place)
+            raise CarekbError(t("inputs.effort.columns", expected=len(cells), got=cells.index(None)), source, place)
         action, value = cells[ia].strip(), cells[ie].strip().replace(",", "")
         if action in out:
-            raise CarekbError(f"action '{action}' given twice (first on row {where[action]})", source, place)
+            raise CarekbError(t("inputs.effort.twice", action=action, row=where[action]), source, place)
         try:  # the checks (and messages) of a profile's `effort:`, placed at this row
             out |= check_effort({action: cells[ie]}, kb, source)   # check_effort reads "3", "３", not "²" or 5,000 digits
         except CarekbError as e:
@@ -46,4 +47,4 @@ def read_effort_csv(path: str | Path, kb: KB) -> tuple[dict[str, int], dict[str,
 
 def check_in_period(effort: dict[str, int], rows: dict[str, int], kb: KB, period: Period, source: str) -> None:
     """workplace.N must name an item of the period's list (numbers differ between R6 and R7+)."""
-    check_effort_items(effort, kb, period, source, lambda a: f"row {rows.get(a, '?')}")
+    check_effort_items(effort, kb, period, source, lambda a: t("inputs.place.row", row=rows.get(a, '?')))

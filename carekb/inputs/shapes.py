@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.graph.kbload import CK, kb_files, parse_graph, shape_files
 from carekb.graph.office_rdf import office_graph
@@ -190,7 +191,7 @@ def validate_office(office, lang: str = "ja") -> None:
     bad = profile_violations(office)
     if bad:
         shown = "; ".join(v.text(lang) for v in bad[:3])
-        more = (f"（ほか {len(bad) - 3} 件）" if lang == "ja" else f" (and {len(bad) - 3} more)") if len(bad) > 3 else ""
+        more = t("inputs.shacl_more", lang, n=len(bad) - 3) if len(bad) > 3 else ""
         raise CarekbError("SHACL: " + shown + more, office.source)
 
 

@@ -94,8 +94,7 @@ def _check_cp932(chunks, source: str) -> str:
 
 
 def _undecodable(byte: bytes, offset: int, line: int, source: str):
-    raise CarekbError(f"neither UTF-8 nor Shift_JIS (CP932) text: byte 0x{byte.hex()} at offset "
-                      f"{offset} cannot be read", source, f"line {line}")
+    raise CarekbError(t("inputs.table.undecodable", byte=byte.hex(), offset=offset), source, t("err.place.line", line=line))
 
 
 def _blank(cells: list) -> bool:
@@ -113,7 +112,7 @@ def _sheet(source: str, numbered: Iterator[tuple[int, list]], encoding: str = ""
         if not _blank(header) and not _comment(header):
             break
     else:
-        raise CarekbError("no header row (the file is empty or holds only comments)", source)
+        raise CarekbError(t("inputs.table.no_header"), source)
     while header and (header[-1] is None or str(header[-1]).strip() == ""):
         header = header[:-1]
     header = ["" if h is None else str(h).strip() for h in header]
@@ -125,7 +124,7 @@ def _sheet(source: str, numbered: Iterator[tuple[int, list]], encoding: str = ""
                 continue
             if len(cells) > width:
                 if not _blank(cells[width:]):
-                    raise CarekbError(f"{len(cells)} cells but the header has {width} columns", source, f"row {n}")
+                    raise CarekbError(t("inputs.table.too_many_cells", cells=len(cells), width=width), source, t("inputs.place.row", row=n))
                 cells = cells[:width]
             elif len(cells) < width:
                 cells = list(cells) + [None] * (width - len(cells))
@@ -148,10 +147,10 @@ def _chunks(p: Path, source: str) -> Iterator[bytes]:
         with p.open("rb") as f:
             while chunk := f.read(_CHUNK):
                 if b"\0" in chunk:
-                    raise CarekbError("binary file, not CSV text", source)
+                    raise CarekbError(t("inputs.table.binary"), source)
                 yield chunk
     except OSError as e:
-        raise CarekbError(f"cannot read: {e.strerror}", source) from None
+        raise CarekbError(t("inputs.cannot_read", why=e.strerror), source) from None
 
 
 def _csv_rows(p: Path, source: str, enc: str) -> Iterator[tuple[int, list]]:
@@ -163,13 +162,13 @@ def _csv_rows(p: Path, source: str, enc: str) -> Iterator[tuple[int, list]]:
             try:
                 for cells in reader:
                     if len(cells) > MAX_COLUMNS:
-                        raise CarekbError(f"{len(cells):,} cells in one row (at most {MAX_COLUMNS:,})", source,
-                                          f"line {reader.line_num}")
+                        raise CarekbError(t("inputs.table.row_too_wide", cells=len(cells), limit=MAX_COLUMNS), source,
+                                          t("err.place.line", line=reader.line_num))
                     yield reader.line_num, cells
             except csv.Error as e:
-                raise CarekbError(f"not valid CSV: {e}", source, f"line {reader.line_num}") from None
+                raise CarekbError(t("inputs.table.bad_csv", why=e), source, t("err.place.line", line=reader.line_num)) from None
     except OSError as e:
-        raise CarekbError(f"cannot read: {e.strerror}", source) from None
+        raise CarekbError(t("inputs.cannot_read", why=e.strerror), source) from None
 
 
 def read_csv(path: str | Path, raw: bytes | None = None) -> tuple[Sheet, str]:
@@ -200,13 +199,13 @@ def open_xlsx(path: str | Path) -> dict[str, Sheet]:
             for info in z.infolist():
                 limit = MAX_SHARED_STRINGS_BYTES if info.filename.lower().endswith("sharedstrings.xml") else MAX_XLSX_PART_BYTES
                 if info.file_size > limit:
-                    raise CarekbError(f"part {info.filename} would inflate to {info.file_size:,} bytes "
-                                      f"(at most {limit:,}): not read", source)
+                    raise CarekbError(t("inputs.table.xlsx_part_too_large", part=info.filename,
+                                        size=info.file_size, limit=limit), source)
         wb = load_workbook(p, read_only=True, data_only=True)
     except CarekbError:
         raise
     except Exception as e:  # anything raised while parsing an untrusted zip/XML means a damaged file
-        raise CarekbError(f"not a readable .xlsx workbook ({_why(e)})", source) from None
+        raise CarekbError(t("inputs.table.bad_xlsx", why=_why(e)), source) from None
     out = {}
     try:
         for ws in wb.worksheets:
@@ -235,7 +234,7 @@ def _xlsx_rows(ws, source: str) -> Iterator[tuple[int, list]]:
         except CarekbError:
             raise
         except Exception as e:
-            raise CarekbError(f"damaged worksheet after row {n} ({_why(e)})", source) from None
+            raise CarekbError(t("inputs.table.damaged_sheet", row=n, why=_why(e)), source) from None
         n += 1
         yield n, list(cells)
 
@@ -262,11 +261,11 @@ def open_table(path: str | Path) -> dict[str, Sheet]:
     if suffix in (".xlsx", ".xlsm"):
         sheets = open_xlsx(path)
         if not sheets:
-            raise CarekbError("the workbook has no data", str(path))
+            raise CarekbError(t("inputs.table.empty_workbook"), str(path))
         return sheets
     if suffix in (".csv", ".txt", ".tsv"):
         return {"": open_csv(path)}
-    raise CarekbError(f"unsupported table type '{suffix or '(none)'}' (use .csv or .xlsx)", str(path))
+    raise CarekbError(t("inputs.table.unsupported_type", suffix=suffix or t("inputs.table.no_suffix")), str(path))
 
 
 def read_table(path: str | Path) -> dict[str, Sheet]:
@@ -283,5 +282,5 @@ def _checked(path: str | Path, limit: int) -> Path:
         raise CarekbError(t("err.file_not_found"), str(path))
     size = p.stat().st_size
     if size > limit:
-        raise CarekbError(f"file too large ({size:,} bytes; at most {limit:,})", str(path))
+        raise CarekbError(t("inputs.table.too_large", size=size, limit=limit), str(path))
     return p

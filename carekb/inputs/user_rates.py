@@ -18,6 +18,7 @@ import io
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.model.types import KB, Cited, Rate
 from carekb.inputs import normalize
@@ -46,34 +47,34 @@ def read_rates_csv(path: str | Path, kb: KB) -> list[UserRate]:
     header = [h.strip().lower() for h in sheet.header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise CarekbError(f"header must name the columns {','.join(REQUIRED)}[,source]; missing {','.join(missing)} "
-                          f"(got {','.join(sheet.header)!r})", source, f"row {sheet.header_row}")
+        raise CarekbError(t("inputs.rates.header", required=",".join(REQUIRED), missing=",".join(missing),
+                            got=repr(",".join(sheet.header))), source, t("inputs.place.row", row=sheet.header_row))
     col = {c: header.index(c) for c in COLUMNS if c in header}
     out: list[UserRate] = []
     seen: dict[tuple, int] = {}
     for n, cells in sheet.rows:
-        place = f"row {n}"
+        place = t("inputs.place.row", row=n)
         value = {c: ("" if cells[i] is None else str(cells[i]).strip()) for c, i in col.items()}
         for c in REQUIRED:
             if not value[c]:
-                raise CarekbError(f"{c} is empty", source, place)
+                raise CarekbError(t("inputs.rates.empty_cell", column=c), source, place)
         period = value["period"]
         service = normalize.service(kb, value["service"], source, place)
         scheme_kb = kb.for_service(service)
         if period not in scheme_kb.periods:
-            raise CarekbError(f"unknown period '{period}' (periods: {', '.join(scheme_kb.periods)})", source, place)
+            raise CarekbError(t("inputs.rates.unknown_period", period=period, periods=", ".join(scheme_kb.periods)), source, place)
         tiers = {t.id: t for t in scheme_kb.tiers_for(period, service)}
         if not tiers:
-            raise CarekbError(f"{service} has no tier in {period}", source, place)
+            raise CarekbError(t("inputs.rates.no_tier", service=service, period=period), source, place)
         tier = normalize.tier(value["tier"], tiers, source, place, None, scheme_kb.tiers.get(period, {}))
         pct = _percent(value["rate_pct"], source, place)
         key = (period, service, tier)
         if key in seen:
-            raise CarekbError(f"{period} {service} {tier} given twice (first on row {seen[key]})", source, place)
+            raise CarekbError(t("inputs.rates.twice", period=period, service=service, tier=tier, row=seen[key]), source, place)
         seen[key] = n
         out.append(UserRate(period, service, tier, pct, value.get("source", ""), n))
     if not out:
-        raise CarekbError("no rate rows (only a header)", source)
+        raise CarekbError(t("inputs.rates.no_rows"), source)
     return out
 
 
@@ -84,7 +85,7 @@ def _percent(text: str, source: str, place: str) -> Decimal:
     except InvalidOperation:
         d = None
     if d is None or not d.is_finite() or not (0 < d < 100):
-        raise CarekbError(f"rate_pct must be a percentage above 0 and below 100 (e.g. 13.8), got {text!r}", source, place)
+        raise CarekbError(t("inputs.rates.bad_pct", got=repr(text)), source, place)
     return d
 
 
@@ -92,7 +93,7 @@ def file_hash(path: str | Path) -> str:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
     except OSError as e:
-        raise CarekbError(f"cannot read: {e.strerror}", str(path)) from None
+        raise CarekbError(t("inputs.cannot_read", why=e.strerror), str(path)) from None
 
 
 def with_user_rates(kb: KB, path: str | Path) -> KB:

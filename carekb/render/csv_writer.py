@@ -17,6 +17,7 @@ import re
 import shutil
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 
 # Unicode punctuation that CP932 lacks, as the CP932 characters Windows shows for it (same meaning).
@@ -55,7 +56,7 @@ class CsvWriter:
         try:
             self._f = self.path.open("wb")
         except OSError as e:
-            raise CarekbError(f"cannot write here: {e.strerror}", self.target) from None
+            raise CarekbError(t("files.cannot_write_here", reason=e.strerror), self.target) from None
         if encoding == "utf-8-sig":   # the BOM once, then plain UTF-8 for every chunk
             self._f.write(b"\xef\xbb\xbf")
             self.encoding = "utf-8"
@@ -108,7 +109,7 @@ class CsvWriter:
                     done += n
             part.unlink()
         except OSError as e:
-            raise CarekbError(f"cannot write: {e.strerror}", self.target) from None
+            raise CarekbError(t("files.cannot_write", reason=e.strerror), self.target) from None
         self.rows += rows
 
     def append(self, row) -> None:
@@ -129,8 +130,8 @@ class CsvWriter:
             data = self.encode(text)
         except UnicodeEncodeError as e:
             line = self._lines_written() + text.count("\n", 0, e.start) + 1
-            raise CarekbError(f"character {text[e.start]!r} cannot be written in {self.encoding} (line {line}); "
-                              "use --encoding utf-8", self.target) from None
+            raise CarekbError(t("files.unencodable", char=text[e.start], encoding=self.encoding, line=line),
+                              self.target) from None
         self._pending.append(data)
         self._count(rows)
 
@@ -150,7 +151,7 @@ class CsvWriter:
             self._f.write(data)
             self._f.flush()
         except OSError as e:
-            raise CarekbError(f"cannot write: {e.strerror}", self.target) from None
+            raise CarekbError(t("files.cannot_write", reason=e.strerror), self.target) from None
 
     def close(self) -> None:
         if self._f.closed:

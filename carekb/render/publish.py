@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 
 MANIFEST = "PUBLISH"
@@ -29,23 +30,22 @@ class OutputSet:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         if not self.folder.is_dir():
-            raise CarekbError("the output folder does not exist", str(folder))
+            raise CarekbError(t("files.no_output_folder"), str(folder))
         with locked(self.folder):
             recover(self.folder)
         try:
             self.tmp = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", suffix=SUFFIX, dir=self.folder))
         except OSError as e:
-            raise CarekbError(f"cannot write here: {e.strerror}", str(folder)) from None
+            raise CarekbError(t("files.cannot_write_here", reason=e.strerror), str(folder)) from None
         self.names: list[str] = []
 
     def path(self, name: str) -> Path:
         """Where to write the output file `name` (a plain file name in the target folder) until published."""
         target = self.folder / name
         if target.is_dir():
-            raise CarekbError("is a folder, not a file", str(target))
+            raise CarekbError(t("files.is_a_folder"), str(target))
         if target.exists() and not target.is_file():  # /dev/full, a pipe: the rename would replace the node
-            raise CarekbError("is not a regular file (outputs are published by renaming files into place)",
-                              str(target))
+            raise CarekbError(t("files.not_regular_file"), str(target))
         self.names.append(name)
         return self.tmp / name
 
@@ -78,7 +78,7 @@ def _finish(tmp: Path, folder: Path) -> None:
             try:
                 os.replace(tmp / name, folder / name)
             except OSError as e:
-                raise CarekbError(f"cannot write here: {e.strerror}", str(folder / name)) from None
+                raise CarekbError(t("files.cannot_write_here", reason=e.strerror), str(folder / name)) from None
     shutil.rmtree(tmp, ignore_errors=True)
 
 

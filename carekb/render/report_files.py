@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.render.publish import OutputSet
 
@@ -36,12 +37,12 @@ class ReportFolder:
         self.base: Path | None = None      # the folder being built whole (DIR did not exist)
         self.taken: set[str] = set()
         if self.folder.exists() and not self.folder.is_dir():
-            raise CarekbError("is not a folder", str(folder))
+            raise CarekbError(t("files.not_a_folder"), str(folder))
         if self.folder.is_dir():
             self.outputs = self._set(self.folder, batch_outputs)
         else:
             if not self.folder.parent.is_dir():
-                raise CarekbError("the folder that should hold the reports folder does not exist", str(folder))
+                raise CarekbError(t("files.no_reports_parent"), str(folder))
             self.outputs = self._set(self.folder.parent, batch_outputs)
             self.base = self.outputs.path(self.folder.name)
             self.base.mkdir()

@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from carekb.i18n import t
 from carekb.model.errors import CarekbError
 from carekb.render.zip_parts import DeflatedPart, deflated, write_zip
 
@@ -82,8 +83,8 @@ class XlsxWriter:
             strings.write(f'{_XML}<sst xmlns="{_MAIN}" count="{len(self._strings)}" uniqueCount="{len(self._strings)}">'
                           .encode())
             buf = []
-            for t in self._strings:
-                buf.append(f'<si><t xml:space="preserve">{_esc(t)}</t></si>')
+            for text in self._strings:
+                buf.append(f'<si><t xml:space="preserve">{_esc(text)}</t></si>')
                 if len(buf) >= 10_000:
                     strings.write("".join(buf).encode())
                     buf = []
@@ -93,7 +94,7 @@ class XlsxWriter:
             members += [(f"xl/worksheets/sheet{i}.xml", s.part) for i, s in enumerate(ordered, start=1)]
             write_zip(self.path, members)
         except OSError as e:
-            raise CarekbError(f"cannot write: {e.strerror}", self.target) from None
+            raise CarekbError(t("files.cannot_write", reason=e.strerror), self.target) from None
         finally:
             self.discard()
 
@@ -127,7 +128,7 @@ class SheetWriter:
 
     def append(self, row) -> None:
         if self.full:
-            raise CarekbError(f"sheet {self.name} is full ({EXCEL_MAX_ROWS:,} rows)", self.book.target)
+            raise CarekbError(t("files.sheet_full", sheet=self.name, rows=EXCEL_MAX_ROWS), self.book.target)
         self.rows += 1
         if self._sample is not None:
             self._sample.append(row)
@@ -163,7 +164,7 @@ class SheetWriter:
         """Rows prefix + mids[i] + ends[i] (cells from `cells`), once the width sample is done."""
         k = len(mids)
         if self.sampling or self.rows + k >= EXCEL_MAX_ROWS:
-            raise CarekbError(f"sheet {self.name}: {k:,} rows do not fit", self.book.target)
+            raise CarekbError(t("files.rows_do_not_fit", sheet=self.name, rows=k), self.book.target)
         n = self.rows + 2
         seq = [b"", prefix, b"", b"", b"</row>"] * k
         seq[0::5] = map(b'<row r="%d">'.__mod__, range(n, n + k))
@@ -267,7 +268,7 @@ class SheetSeries:
     def write_rows(self, prefix: bytes, mids: list[bytes], ends: list[bytes]) -> None:
         """SheetWriter.write_rows on the current sheet (check `fits` first; rows past it go by `append`)."""
         if not self.fits(len(mids)):
-            raise CarekbError(f"sheet {self.sheets[-1].name}: {len(mids):,} rows do not fit", self.book.target)
+            raise CarekbError(t("files.rows_do_not_fit", sheet=self.sheets[-1].name, rows=len(mids)), self.book.target)
         self.sheets[-1].write_rows(prefix, mids, ends)
 
     @property

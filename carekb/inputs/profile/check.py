@@ -202,7 +202,7 @@ def _pledge(kb: KB, written: str, known: set[str], source: str, where: str) -> s
 
 def check_effort(effort, kb: KB, source: str, c: _Checker | None = None) -> dict[str, int]:
     if not isinstance(effort, dict):
-        raise CarekbError("expected a mapping of action id to a positive whole number", source, "effort")
+        raise CarekbError(t("inputs.effort.not_mapping"), source, "effort")
     out = {}
     for action, cost in effort.items():
         where = f"effort.{action}"
@@ -224,7 +224,7 @@ def check_effort(effort, kb: KB, source: str, c: _Checker | None = None) -> dict
             except CarekbError:
                 pass
         if isinstance(cost, bool) or not isinstance(cost, int) or not 1 <= cost <= 1_000_000:
-            raise CarekbError(f"effort must be a whole number from 1 to 1,000,000, got {cost!r}", source, where)
+            raise CarekbError(t("inputs.effort.range", got=repr(cost)), source, where)
         out[str(action)] = cost
     return out
 
