@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 import carekb
+from carekb.i18n import set_lang
 from carekb.model.errors import CarekbError
 from carekb.graph.kbload import load_kb
 from carekb.graph.readings import under_readings
@@ -131,6 +132,9 @@ def test_the_loader_refuses_two_defaults(tmp_path):
     overlay = tmp_path / "two.ttl"
     overlay.write_text("@prefix ck: <https://w3id.org/carekb/vocab#> .\n"
                        "<https://w3id.org/carekb/shogai/reading/C1-B> ck:isDefault true .\n", encoding="utf-8")
+    with pytest.raises(CarekbError, match="既定の解釈がちょうど一つ必要"):
+        load_kb(overlays=[overlay], use_cache=False)
+    set_lang("en")
     with pytest.raises(CarekbError, match="exactly one default reading"):
         load_kb(overlays=[overlay], use_cache=False)
 
