@@ -238,13 +238,11 @@ class _Bucket:
         self.ranks: list[int] = []    # ... and the rank of this table's tier in each
 
     def too_wide(self) -> bool:
-        """Whether the array path cannot take this table: action bits past 64, or a term action
-        that sorts after a workplace item (the two-part tie-break key would not be the sorted order)."""
-        reg = terms.registry(self.kb)
-        if reg.registered() > 64:
-            return True
+        """Whether the array path cannot take this table (`solve` has checked that the action bits fit
+        64): a term action that sorts after a workplace item, so that the two-part tie-break key would
+        not be the sorted order."""
         if not hasattr(self, "groups"):
-            self._prepare(reg)
+            self._prepare(terms.registry(self.kb))
         return self.groups is None
 
     def _prepare(self, reg) -> None:

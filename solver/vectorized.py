@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carekb.i18n import t
+from carekb.model.errors import CarekbError
 from carekb.model.types import KB
 from carekb.inputs.profile import Office
 
@@ -227,6 +229,7 @@ def fork_stream(fn, items: Iterator, state, workers: int | None = None, ahead: i
         import multiprocessing as mp
         from collections import deque
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
         pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_die_with_parent,
@@ -239,6 +242,8 @@ def fork_stream(fn, items: Iterator, state, workers: int | None = None, ahead: i
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+        except BrokenProcessPool:
+            raise CarekbError(t("batch.worker_died"), "carekb batch") from None
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
     finally:

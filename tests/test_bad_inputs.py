@@ -188,7 +188,7 @@ ALLOWED = {  # where a raw write is the implementation of an atomic one, or goes
     ("carekb/render/xlsx_writer.py", "close"), ("carekb/render/xlsx_writer.py", "__init__"),
     ("carekb/render/zip_parts.py", "__init__"), ("carekb/render/zip_parts.py", "write_zip"),  # the xlsx writer's parts
     ("carekb/render/report_files.py", "add"),  # batch --reports: into the OutputSet's .partial folder too
-    ("carekb/render/batch_out.py", "render"),  # a worker's CSV part files: in the OutputSet's .partial folder too
+    ("carekb/render/batch_out.py", "_render"),  # a worker's CSV part files: in the OutputSet's .partial folder too
     ("web/api_v1.py", "work"),  # an uploaded table, into a private TemporaryDirectory
     ("cli/common.py", "write_files_atomically"),  # -o /dev/stdout, /dev/full: into the device (a rename would replace it)
     ("cli/localized_help.py", "format_help_text"),  # click's HelpFormatter.write_text: the help buffer, not a file

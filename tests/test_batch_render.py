@@ -69,3 +69,21 @@ def test_a_character_cp932_lacks_stops_the_run_at_its_line(tmp_path, monkeypatch
     assert r.exit_code == 2
     assert "😀" in r.output and "cp932" in r.output and ("(line 11)" in r.output or "11行目" in r.output), r.output
     assert not list(tmp_path.glob("r*.csv")) and not list(tmp_path.glob(".*"))
+
+
+def _die(item):
+    import os
+    if item == 2:
+        os._exit(9)     # as a worker killed by the kernel (out of memory) ends
+    return item
+
+
+def test_a_worker_that_dies_ends_the_run_with_one_clear_error():
+    from carekb.model.errors import CarekbError
+    from carekb.solver.vectorized import fork_stream
+
+    got = []
+    with pytest.raises(CarekbError, match="作業プロセスが途中で止まりました"):
+        for x in fork_stream(_die, iter([0, 1, 2, 3]), None, workers=2):
+            got.append(x)
+    assert got[:1] == [0]

@@ -93,11 +93,18 @@ class CsvOut:
         the rest (`add` writes those, and names the line of a character the encoding lacks), in order.
         Runs in the forked workers, on this writer as it was when they were forked: it encodes and
         writes only its own part files, so that no row crosses between processes as data."""
-        s, rest, rows, action_rows = self.files[0], [], 0, 0
+        s = self.files[0]
         first = next((i.row for i in items if not isinstance(i, RowError)), None)
         if first is None:
             return items
         paths = (s.path.with_name(f".part-{first}-summary"), s.path.with_name(f".part-{first}-actions"))
+        try:
+            return self._render(items, paths)
+        except OSError as e:    # a full disk, a folder removed under the run
+            raise CarekbError(t("batch.cannot_write", reason=e.strerror), s.target) from None
+
+    def _render(self, items: list, paths: tuple) -> list:
+        s, rest, rows, action_rows = self.files[0], [], 0, 0
         with paths[0].open("wb") as fs, paths[1].open("wb") as fa:
             summary, actions = [], []
             for k, item in enumerate(items):
