@@ -24,7 +24,6 @@ flight, whatever the file's size.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from carekb.model.errors import CarekbError
 from carekb.model.types import KB
 from carekb.inputs.tabular import Sheet, open_table
 from carekb.solver.gap import evaluate
-from carekb.solver.vectorized import evaluate_modes, fork_stream, shared
+from carekb.solver.vectorized import evaluate_modes, fork_stream, gc_paused, shared
 from carekb.app.batch_columns import OFFICE_COLUMNS, STAFF_SHEETS, Column, Roster, header_map, ident, staff_by_office, _empty
 from carekb.app.batch_eval import briefs
 from carekb.app.batch_rows import RowError, check_row
@@ -193,13 +192,8 @@ def _check_and_evaluate(raw: list) -> tuple[list, int, int]:
     evaluated, rows), in a worker. Offices with the same facts but for their id and name (and without
     staff rows) are evaluated once."""
     kb, job = shared()
-    paused = gc.isenabled()
-    gc.disable()   # many small objects, no cycles: collection passes would only cost
-    try:
+    with gc_paused():
         return _check_and_evaluate_rows(kb, job, raw)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _check_and_evaluate_rows(kb: KB, job: _Job, raw: list) -> tuple[list, int, int]:

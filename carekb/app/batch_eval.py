@@ -10,11 +10,10 @@ with integer arithmetic. Offices the array path does not take go through `gap.ev
 
 from __future__ import annotations
 
-import gc
-
 from carekb.model.types import KB
 from carekb.inputs.profile import Office
 from carekb.solver import columnar
+from carekb.solver.vectorized import gc_paused
 from carekb.solver.yen import addition_yen
 from carekb.solver.gap import evaluate, history_matters, office_warnings, tier_warnings, unknown_rates_warning
 from carekb.app.batch_sheets import brief
@@ -23,9 +22,7 @@ from carekb.app.report import money_lines, pct, reason_text
 
 def briefs(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple]:
     """Per office, its brief tuple under each pledge mode (True: pledges counted), in input order."""
-    paused = gc.isenabled()
-    gc.disable()   # millions of small tuples and no reference cycles: collection passes would be pure cost
-    try:
+    with gc_paused():
         memo: dict = {}
         out = []
         for office, outcomes in zip(offices, columnar.solve(kb, offices, modes)):
@@ -35,9 +32,6 @@ def briefs(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple
             else:
                 out.append(tuple(_brief(o, memo) for o in outcomes))
         return out
-    finally:
-        if paused:
-            gc.enable()
 
 
 class _View:
