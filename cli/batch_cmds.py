@@ -15,7 +15,7 @@ from carekb.app import fidelity
 from carekb.app.batch_columns import template_csv_comments, template_tables
 from carekb.i18n import t
 from carekb.model.errors import CarekbError
-from carekb.render.batch_out import SUFFIXES, Block, CsvOut, writer_for
+from carekb.render.batch_out import SUFFIXES, Block, CsvOut, SheetBlock, XlsxOut, writer_for
 from carekb.render.csv_writer import csv_bytes
 from carekb.render import report_html
 from carekb.render.publish import OutputSet
@@ -86,13 +86,13 @@ def batch(offices, out, template, reports_dir, staff, as_of, pledges, no_pledge,
         try:
             reports = ReportFolder(reports_dir, outputs) if reports_dir else None
             page_notes = (sources(kb), legend(kb)) if reports else None
-            # CSV rows are encoded by the workers that evaluated them: this process only appends bytes
-            render = writer.render if isinstance(writer, CsvOut) and reports is None else None
+            # CSV and XLSX rows are encoded by the workers that evaluated them: this process only appends bytes
+            render = writer.render if isinstance(writer, (CsvOut, XlsxOut)) and reports is None else None
             for item in b.stream(kb, source, as_of=day, modes=modes, json=as_json, alternatives=alternatives,
                                  workers=workers, tick=_progress(show), stats=stats, lang=lang,
                                  keep_offices=reports is not None, render=render):
                 began = time.perf_counter()
-                if isinstance(item, Block):
+                if isinstance(item, (Block, SheetBlock)):
                     writer.add_block(item)
                     writing += time.perf_counter() - began
                     continue

@@ -3,28 +3,35 @@ answers of `gap.solve_tier` (checked against it, and the array tie-break against
 tests/test_columnar.py).
 
 1. Situations. An office's compiled rules depend on its service, date, pledge mode, the composite
-   requirements it meets and the truth of the KB's office conditions. The truths are memoised per
-   fact value, so placing an office costs a few dict lookups; each situation (ranked tiers,
-   reachability, compiled tables, exceptions held) is built once, with a real `rules.Context`.
+   requirements it meets and the truth of the KB's office conditions. A frame per (service, date)
+   holds, per office fact, a dict from value to the id of its truths, so placing an office is one
+   attribute getter, one C-level map over those dicts and one dict lookup; each situation (ranked
+   tiers, reachability, compiled tables, exceptions held) is built once, with a real `rules.Context`.
 2. Jobs. Each reachable (office, mode, tier) is a row of the bucket of its compiled table (with the
    scheme, item list and exceptions held), across the whole input: a few hundred buckets, however
-   many offices, so numpy's per-call cost is paid per bucket, not per office.
-3. One numpy pass per bucket (in blocks of rows): the missing actions of every term for every row
-   (popcount of open & term mask); each term group's workplace completion — cost, the items it adds
-   (as `workplace.complete_unit` picks them: must-include, then per category, then overall, lowest
-   number first) and the exception relied on (as `workplace.best_completion`: the first strictly
-   cheaper); the least cost; then `gap.choose`'s tie-break as array keys: fewer pledges; then the
-   missing set first in sorted name order (all candidates have as many actions as their cost, and
-   for equal-size sets the first in sorted order holds the least name of their symmetric
-   difference: with bits ranked by name, least name highest, the larger integer); then DNF order.
-   Term names sort before every `workplace.N`, so the term part decides before the items part
-   (checked per table; a table where that fails is solved one job at a time).
-4. Back in Python once per job: the chosen missing set (memoised by its masks) and its exception.
+   many offices. Jobs are grouped by numpy (a table of bucket ids per situation and rank, one sort),
+   and the actions in place of every office are summed from flat arrays of its names' bits.
+3. One numpy pass per bucket (in blocks of rows), term group by term group: each group's workplace
+   completion — cost, the items it adds (as `workplace.complete_unit` picks them: must-include, then
+   per category, then overall, lowest number first) and the exception relied on (as
+   `workplace.best_completion`: the first strictly cheaper) — then `gap.choose`'s order as one
+   uint64 key per (row, term): fewer actions, fewer pledges, then the missing set first in sorted
+   name order (all candidates have as many actions as their cost, and for equal-size sets the first
+   in sorted order holds the least name of their symmetric difference: with bits ranked by name,
+   least name highest, the larger integer); its row maximum, first in DNF order within the group;
+   across groups the same key, then the items added (ranked the same way), then DNF order. Term
+   names sort before every `workplace.N`, so the term part decides before the items part (checked
+   per table; a table where that fails is solved one job at a time). A table whose key would not
+   fit 64 bits takes the staged tie-break (one matrix per criterion).
+4. Back in Python once per distinct (missing actions, items added, exception): its slot tuple,
+   memoised for the run and found for every job by one C-level map.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import attrgetter
 
 import numpy as np
 
@@ -38,9 +45,10 @@ from carekb.solver.outcome import action_key
 from carekb.solver.rules import Context, compile_tier, condition_holds, office_conditions, sub_expressions
 
 INFEASIBLE = 1 << 40
-BLOCK = 4096            # rows priced at once: bounds the (rows × terms) matrices to a few MB
+CELLS = 1 << 18         # (rows × terms) cells priced at once: matrices of 2 MB stay in cache
 U64 = np.uint64
 WORD = (1 << 64) - 1
+_FACTS = attrgetter(*FACT_ATTRIBUTES.values())   # the office facts conditions read, in FACT_ATTRIBUTES order
 
 
 # One tier's answer for one office and mode, as a tuple (a million of them per 100,000 offices):
@@ -75,26 +83,34 @@ class Outcome:
 def solve(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple[Outcome, ...] | None]:
     """Per office, an Outcome per pledge mode (True: pledges counted); None for an office this path
     does not take (its own effort file, item numbers past 63, more than 64 action bits): use `gap.evaluate`."""
-    run = _Run.of(kb)
-    try:
-        out = [run.place(office, modes) if _fits(office) else None for office in offices]
-        if terms.registry(kb).registered() > 64 or any(terms.registry(k).registered() > 64 for k in kb.schemes.values()):
-            return [None] * len(offices)
-        run.solve()
-    finally:
-        run.reset()
-    return out
+    return _Run.of(kb).solve(list(offices), tuple(modes))
 
 
 def _fits(office: Office) -> bool:
     return cost_function(office).unit and all(0 <= n < 64 for n in office.workplace)
 
 
+@dataclass
+class _Frame:
+    """One (service, date): its scheme's KB and period."""
+    kb: KB
+    period: Period
+    key: tuple          # (service, period id, truth id of the date)
+    scope: int          # id of (scheme cache key, period id): what a fact's truths depend on besides its value
+    composites: frozenset
+    id: int             # of its key: placing compares small ints, not tuples
+
+
+_FRAME_ID, _SCOPE = attrgetter("id"), attrgetter("scope")
+_NONE = frozenset()
+
+
 class _Run:
     """The situations and buckets of one KB, kept between calls (a batch solves its input chunk by
-    chunk: each chunk reuses the compiled tables, permutations and names of the ones before)."""
+    chunk: each chunk reuses the compiled tables, permutations, names and slot tuples of the ones before)."""
 
-    LIMIT = 100_000   # situations kept at most: a hostile input of ever new dates cannot grow memory without end
+    LIMIT = 100_000         # situations kept at most: a hostile input of ever new dates cannot grow memory without end
+    SLOT_LIMIT = 1_000_000  # slot tuples kept at most (a few hundred bytes each)
 
     @classmethod
     def of(cls, kb: KB) -> "_Run":
@@ -106,47 +122,80 @@ class _Run:
 
     def __init__(self, kb: KB):
         self.kb = kb
-        self.situations: dict[tuple, Situation] = {}
-        self.rules: dict[tuple, tuple] = {}       # rule situation -> (Context, {tier id: _Bucket or None})
+        self.frames: dict[tuple, _Frame] = {}
+        self.facts = [{} for _ in FACT_ATTRIBUTES]   # per office fact: (frame scope, value) -> truth id
+        self.scopes: dict[tuple, int] = {}
+        self.frame_ids: dict[tuple, int] = {}       # frame key -> id
+        self.any_composite = frozenset()            # every composite requirement of the frames so far
         self.truths: dict[tuple, tuple] = {}
-        self.periods: dict[tuple, Period] = {}
+        self.truth_ids: dict[tuple, int] = {}
+        self.placed: dict[tuple, tuple] = {}        # (frame id, composites met, fact truth ids, modes) -> situation ids
+        self.situations: dict[tuple, int] = {}      # (frame key, composites met, fact truth ids, pledge mode) -> id
+        self.sits: list[Situation] = []
+        self.rules: dict[tuple, tuple] = {}         # rule situation -> (Context, {tier id: _Bucket or None})
         self.buckets: dict[tuple, _Bucket] = {}
-        self.reset()
+        self.bucket_list: list[_Bucket] = []
+        self.tags: list[tuple] = []                 # (scheme KB, exception relied on or None)
+        self.tag_ix: dict[tuple, int] = {}
+        self.slots: dict[tuple, tuple] = {}         # (missing mask, items added, tag) -> slot tuple
+        self.orders: dict[str, dict] = {}           # scheme cache key -> action id -> report order
+        self.items_of: dict[int, tuple] = {}        # items added -> their action ids
+        self.parts: dict[tuple, tuple] = {}         # (scheme cache key, missing mask) -> _parts
+        self.lists: dict[tuple, int] = {}           # (scheme cache key, item list id) -> code
+        self.action_ix: dict[str, int] = {}         # action id -> column of the per-scheme bit tables
+        self.pledge_ix: dict[str, int] = {}         # pledge id -> its action's column
+        self.schemes: dict[str, int] = {}
+        self.scheme_kbs: list[KB] = []
+        self.tables = None                          # (situations covered, bucket ids, lengths, schemes, lists) as arrays
 
-    def reset(self) -> None:
-        self.outcomes: list[Outcome] = []
-        for b in self.buckets.values():
-            b.jobs, b.ranks = [], []
+    # --- 1. situations ---------------------------------------------------------------------------
 
-    def place(self, office: Office, modes: tuple[bool, ...]) -> tuple[Outcome, ...]:
+    def _place(self, offices: list[Office], modes: tuple[bool, ...]) -> np.ndarray:
+        """The situation id of every office and mode: the situation key of every office by C-level maps
+        over columns of its facts (new frames, truths and situations one by one)."""
+        frames = list(map(self.frames.get, zip(map(_SERVICE, offices), map(_AS_OF, offices))))
+        if None in frames:
+            frames = [fr or self.frames.get((o.service, o.as_of)) or self._frame(o) for fr, o in zip(frames, offices)]
+        scopes = list(map(_SCOPE, frames))
+        ids = []
+        for name, truths, values in zip(FACT_ATTRIBUTES, self.facts, zip(*map(_FACTS, offices))):
+            got = list(map(truths.get, zip(scopes, values)))
+            if None in got:
+                for i, fr in enumerate(frames):
+                    if got[i] is None:
+                        key = (fr.scope, values[i])
+                        got[i] = truths[key] if key in truths else \
+                            truths.setdefault(key, self._truth_id(fr.kb, fr.period.id, name, values[i]))
+            ids.append(got)
+        mets = list(map(_MET, offices))
+        composites = [_NONE] * len(offices)     # offices rarely meet a composite: most need no intersection
+        for i in np.flatnonzero(~np.fromiter(map(self.any_composite.isdisjoint, mets), bool, len(mets))).tolist():
+            composites[i] = mets[i] & frames[i].composites or _NONE
+        keys = list(zip(map(_FRAME_ID, frames), composites, zip(*ids), repeat(modes)))
+        sids = list(map(self.placed.get, keys))
+        if None in sids:
+            for i, key in enumerate(keys):
+                if sids[i] is None:
+                    fr = frames[i]
+                    sids[i] = self.placed.get(key) or self.placed.setdefault(
+                        key, tuple(self._situation(fr, offices[i], (fr.key, key[1], key[2], use)) for use in modes))
+        return np.fromiter(chain.from_iterable(sids), np.int64, len(offices) * len(modes))
+
+    def _frame(self, office: Office) -> _Frame:
         kb = self.kb.for_service(office.service)
-        period = self._period(kb, office.as_of)
-        composites = _composites(kb)
-        # the rule situation: what compiling, reachability and exceptions read (service groups, not the service)
-        key = (kb.scheme, kb.services[office.service].groups, period.id,
-               self._truth(kb, period.id, "as_of", office.as_of), office.met & composites if composites else (),
-               tuple(self._truth(kb, period.id, name, office.fact(name)) for name in FACT_ATTRIBUTES))
-        outs = []
-        for use_pledges in modes:
-            s = self.situations.get((office.service, key, use_pledges))
-            if s is None:
-                s = self.situations[(office.service, key, use_pledges)] = self._build(kb, period, office, (key, use_pledges))
-            out = Outcome(s, office, [HISTORY] * len(s.ranked))
-            k = len(self.outcomes)
-            self.outcomes.append(out)
-            for r, bucket in enumerate(s.buckets):
-                if bucket is not None:
-                    bucket.jobs.append(k)
-                    bucket.ranks.append(r)
-            outs.append(out)
-        return tuple(outs)
+        period = kb.period_at(office.as_of)
+        pid = period.id
+        key = (office.service, pid, self._truth_id(kb, pid, "as_of", office.as_of))
+        fr = self.frames[(office.service, office.as_of)] = _Frame(
+            kb, period, key, self.scopes.setdefault((kb.cache_key, pid), len(self.scopes)), _composites(kb),
+            self.frame_ids.setdefault(key, len(self.frame_ids)))
+        self.any_composite |= fr.composites
+        return fr
 
-    def _period(self, kb: KB, day) -> Period:
-        key = (kb.scheme, day)
-        hit = self.periods.get(key)
-        if hit is None:
-            hit = self.periods[key] = kb.period_at(day)
-        return hit
+    def _truth_id(self, kb: KB, period_id: str, name: str, value) -> int:
+        """A small int per distinct truth of the period's conditions on this fact (or the date)."""
+        key = (kb.cache_key, period_id, name, self._truth(kb, period_id, name, value))
+        return self.truth_ids.get(key) if key in self.truth_ids else self.truth_ids.setdefault(key, len(self.truth_ids))
 
     def _truth(self, kb: KB, period_id: str, name: str, value) -> tuple:
         """The truth of each condition of the period on one office fact (or the date: name "as_of"),
@@ -163,14 +212,21 @@ class _Run:
             self.truths[key] = hit
         return hit
 
-    def _build(self, kb: KB, period: Period, office: Office, rule_key: tuple) -> Situation:
-        use_pledges = rule_key[1]
-        ctx, tiers = self.rules.get(rule_key) or self.rules.setdefault(rule_key, (Context(kb, period, office, use_pledges), {}))
-        ranked, by_rate = rank_tiers(kb, period, office.service)
-        for tier in ranked:
-            if tier.id not in tiers:
-                tiers[tier.id] = self._bucket(ctx, tier) if ctx.reachable(tier) else None
-        return Situation(kb, period, ctx, office.service, use_pledges, ranked, by_rate, [tiers[t.id] for t in ranked])
+    def _situation(self, fr: _Frame, office: Office, key: tuple) -> int:
+        sid = self.situations.get(key)
+        if sid is None:
+            kb, period, use_pledges = fr.kb, fr.period, key[3]
+            # the rule situation: what compiling, reachability and exceptions read (service groups, not the service)
+            rule_key = ((kb.scheme, kb.services[office.service].groups) + key[0][1:] + key[1:3], use_pledges)
+            ctx, tiers = self.rules.get(rule_key) or self.rules.setdefault(rule_key, (Context(kb, period, office, use_pledges), {}))
+            ranked, by_rate = rank_tiers(kb, period, office.service)
+            for tier in ranked:
+                if tier.id not in tiers:
+                    tiers[tier.id] = self._bucket(ctx, tier) if ctx.reachable(tier) else None
+            sid = self.situations[key] = len(self.sits)
+            self.sits.append(Situation(kb, period, ctx, office.service, use_pledges, ranked, by_rate,
+                                       [tiers[t.id] for t in ranked]))
+        return sid
 
     def _bucket(self, ctx: Context, tier: Tier) -> _Bucket:
         """The bucket of the tier's compiled table: equal DNFs compiled for different situations share one."""
@@ -179,50 +235,228 @@ class _Run:
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = _Bucket(ctx.kb, terms.registry(ctx.kb).table(dnf), ctx.period.item_list,
-                                                 ctx.exceptions())
+                                                 ctx.exceptions(), self._tag, len(self.bucket_list))
+            self.bucket_list.append(bucket)
         return bucket
 
-    def solve(self) -> None:
-        """Every placed job, bucket by bucket, into its Outcome's slots."""
-        open_masks, items = self._actions()
-        for bucket in self.buckets.values():
-            if not bucket.jobs:
+    def _tag(self, kb: KB, exception) -> int:
+        key = (kb.cache_key, exception.id if exception is not None else None)
+        tag = self.tag_ix.get(key)
+        if tag is None:
+            tag = self.tag_ix[key] = len(self.tags)
+            self.tags.append((kb, exception))
+        return tag
+
+    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per situation: its bucket id per rank (-1: closed by history, or past its last tier), its
+        number of tiers, its scheme, its item list."""
+        if self.tables is None or self.tables[0] != len(self.sits):
+            width = max(len(s.ranked) for s in self.sits)
+            ids = np.full((len(self.sits), width), -1, np.int64)
+            for i, s in enumerate(self.sits):
+                ids[i, :len(s.buckets)] = [b.index if b is not None else -1 for b in s.buckets]
+            for s in self.sits:
+                if s.kb.scheme not in self.schemes:
+                    self.schemes[s.kb.scheme] = len(self.scheme_kbs)
+                    self.scheme_kbs.append(s.kb)
+            lists = [self.lists.setdefault((s.kb.cache_key, s.period.item_list), len(self.lists)) for s in self.sits]
+            self.tables = (len(self.sits), ids, np.array([len(s.ranked) for s in self.sits], np.int64),
+                           np.array([self.schemes[s.kb.scheme] for s in self.sits], np.int64), np.array(lists, np.int64))
+        return self.tables[1:]
+
+    # --- 2. jobs -----------------------------------------------------------------------------------
+
+    def solve(self, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple[Outcome, ...] | None]:
+        n, m = len(offices), len(modes)
+        if not n or not m:
+            return [() if _fits(o) else None for o in offices]
+        wps = list(map(_WORKPLACE, offices))
+        counts = np.fromiter(map(len, wps), np.int64, n)
+        items = _flat_items(wps, int(counts.sum()))
+        fit = _per_office(counts, ((items < 0) | (items > 63)).astype(U64)) == 0
+        for i in np.flatnonzero(np.fromiter(map(bool, map(_EFFORT, offices)), bool, n)).tolist():
+            fit[i] = fit[i] and cost_function(offices[i]).unit
+        if not fit.all():
+            keep = np.repeat(fit, counts)
+            placed, counts, items = [o for o, f in zip(offices, fit.tolist()) if f], counts[fit], items[keep]
+        else:
+            placed = offices
+        sid = self._place(placed, modes)
+        if terms.registry(self.kb).registered() > 64 or any(terms.registry(k).registered() > 64 for k in self.kb.schemes.values()):
+            return [None] * n
+        bucket_ids, lengths, scheme_of, list_of = self._tables()
+        opens, self.items = self._masks(placed, counts, items, scheme_of[sid[::m]], modes)
+        self.office_lists = list_of[sid[::m]]
+        self.completions = {}
+        try:
+            slots = self._solve_jobs(bucket_ids[sid], lengths[sid], opens, sid, placed, m)
+        finally:
+            self.items = self.completions = self.office_lists = None
+        outcomes = list(map(Outcome, map(self.sits.__getitem__, sid.tolist()), chain.from_iterable(zip(*[placed] * m)), slots))
+        per_office = list(zip(*(outcomes[k::m] for k in range(m))))
+        if len(placed) == n:
+            return per_office
+        it = iter(per_office)
+        return [next(it) if f else None for f in fit.tolist()]
+
+    def _masks(self, offices: list[Office], counts: np.ndarray, items: np.ndarray, scheme: np.ndarray,
+               modes: tuple[bool, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Per office and mode: the actions not in place (registry bits of its scheme); per office: the
+        workplace items in place. Each office's sets hold distinct names, so the sum of their bits
+        is their union: a cumulative sum over all offices' flat arrays gives every office's at once."""
+        names = self.action_ix
+        mets = list(map(_MET, offices))
+        pledged = list(map(_PLEDGED, offices))
+        met_ix = self._columns(mets, lambda a: a, names)
+        pledge_ix = self._columns(pledged, actions.pledge, self.pledge_ix)
+        wp_base = len(names)   # workplace item n has column wp_base + n
+        table = np.zeros((len(self.scheme_kbs), wp_base + 64), U64)
+        for s, kb in enumerate(self.scheme_kbs):
+            bits = terms.registry(kb)._s.bits
+            table[s] = [bits.get(a, 0) for a in names] + [bits.get(actions.workplace(k), 0) for k in range(64)]
+        met_counts = np.fromiter(map(len, mets), np.int64, len(mets))
+        pledge_counts = np.fromiter(map(len, pledged), np.int64, len(pledged))
+        base = _per_office(met_counts, table[np.repeat(scheme, met_counts), met_ix]) | \
+            _per_office(counts, table[np.repeat(scheme, counts), wp_base + items])
+        with_pledges = base | _per_office(pledge_counts, table[np.repeat(scheme, pledge_counts), pledge_ix])
+        opens = np.stack([~(with_pledges if use else base) for use in modes], axis=1).ravel()
+        return opens, _per_office(counts, U64(1) << items.astype(U64))
+
+    def _columns(self, sets: list, action_of, index: dict) -> np.ndarray:
+        """The column of every member of every set, flat (new names get a column)."""
+        total = sum(map(len, sets))
+        flat = np.fromiter(map(index.get, chain.from_iterable(sets), repeat(-1)), np.int64, total)
+        if total and flat.min() < 0:
+            for name in set(chain.from_iterable(sets)) - index.keys():
+                a = action_of(name)
+                index[name] = self.action_ix.setdefault(a, len(self.action_ix))
+            flat = np.fromiter(map(index.get, chain.from_iterable(sets)), np.int64, total)
+        return flat
+
+    def _solve_jobs(self, bucket_ids: np.ndarray, lengths: np.ndarray, opens: np.ndarray, sid: np.ndarray,
+                    offices: list[Office], m: int) -> list[list]:
+        """The slot list of every outcome: jobs sorted by bucket, each bucket priced in blocks."""
+        width = bucket_ids.shape[1]
+        starts = np.cumsum(lengths) - lengths     # outcome k's slots are flat[starts[k]:starts[k] + lengths[k]]
+        slots = np.empty(int(lengths.sum()), object)
+        slots.fill(HISTORY)
+        flat = bucket_ids.ravel()
+        jobs = np.flatnonzero(flat >= 0)
+        jobs = jobs[np.argsort(flat[jobs], kind="stable")]
+        ends = np.cumsum(np.bincount(flat[jobs], minlength=len(self.bucket_list)))
+        miss, added, tag = np.zeros(len(jobs), U64), np.zeros(len(jobs), U64), np.full(len(jobs), -1, np.int64)
+        narrow = np.ones(len(jobs), bool)
+        start = 0
+        for bucket, end in zip(self.bucket_list, ends.tolist()):
+            if end == start:
                 continue
-            jobs, ranks = np.array(bucket.jobs), bucket.ranks
+            part = jobs[start:end]
             if bucket.too_wide():
-                for k, r in zip(bucket.jobs, ranks):
-                    self.outcomes[k].slots[r] = _one_job(self.outcomes[k], r)
-                continue
-            for lo in range(0, len(jobs), BLOCK):
-                part = jobs[lo:lo + BLOCK]
-                outcomes = self.outcomes
-                for k, r, slot in zip(part.tolist(), ranks[lo:lo + BLOCK], bucket.solve(open_masks[part], items[part])):
-                    outcomes[k].slots[r] = slot
+                for j in part.tolist():
+                    k, r = divmod(j, width)
+                    slots[starts[k] + r] = _one_job(self.sits[sid[k]], offices[k // m], r)
+                narrow[start:end] = False
+            else:
+                rows = max(64, CELLS // bucket.columns)
+                for lo in range(start, end, rows):
+                    hi = min(lo + rows, end)
+                    k = jobs[lo:hi] // width
+                    miss[lo:hi], added[lo:hi], tag[lo:hi] = bucket.choose(opens[k], k // m, self._complete)
+            start = end
+        if not narrow.all():
+            jobs, miss, added, tag = jobs[narrow], miss[narrow], added[narrow], tag[narrow]
+        memo = self.slots
+        if len(memo) > self.SLOT_LIMIT:
+            memo.clear()
+            self.parts.clear()
+            self.items_of.clear()
+        memo[(0, 0, -1)] = IMPOSSIBLE
+        miss, added, tag = miss.tolist(), added.tolist(), tag.tolist()
+        found = list(map(memo.get, zip(miss, added, tag)))
+        if None in found:
+            for i, slot in enumerate(found):
+                if slot is None:
+                    key = (miss[i], added[i], tag[i])
+                    found[i] = memo.get(key) or memo.setdefault(key, self._slot(*key))
+        k = jobs // width
+        slots[starts[k] + (jobs - k * width)] = np.fromiter(found, object, len(found))
+        slots = slots.tolist()
+        return list(map(slots.__getitem__, map(slice, starts.tolist(), (starts + lengths).tolist())))
 
-    def _actions(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per placed Outcome: the actions not in place (registry bits) and the workplace items in place."""
-        opens, items = [], []
-        last, base, pledged = None, 0, 0
-        for out in self.outcomes:
-            office = out.office
-            if office is not last:    # the modes of one office follow each other
-                last = office
-                reg = terms.registry(out.situation.kb)
-                base = reg.have_mask(office.met) | reg.have_mask(map(actions.workplace, office.workplace))
-                pledged = reg.have_mask(map(actions.pledge, office.pledged))
-                its = 0
-                for n in office.workplace:
-                    its |= 1 << n
-            opens.append(~(base | pledged if out.situation.use_pledges else base) & WORD)
-            items.append(its)
-        return np.array(opens, U64), np.array(items, U64)
+    def _complete(self, kb: KB, list_id: str, variants: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_complete` for every office of this call on this item list, once per distinct list and needs
+        (a few dozen, however many buckets and blocks ask); rows of other offices are left infeasible."""
+        key = (kb.cache_key, list_id, tuple(need for _, need in variants))
+        hit = self.completions.get(key)
+        if hit is None:
+            n = len(self.items)
+            on_list = np.flatnonzero(self.office_lists == self.lists[(kb.cache_key, list_id)])
+            hit = self.completions[key] = (np.full(n, INFEASIBLE, np.int64), np.zeros(n, U64), np.zeros(n, np.int64))
+            for full, part in zip(hit, _complete(kb, list_id, [need for _, need in variants], self.items[on_list])):
+                full[on_list] = part
+        return hit
+
+    def _slot(self, miss: int, added: int, tag: int) -> tuple:
+        """The slot tuple of a chosen term: its missing action ids in report order, its exception."""
+        kb, exception = self.tags[tag]
+        head, tail, mixed, pledged = self.parts.get((kb.cache_key, miss)) or self._parts(kb, miss)
+        if added:
+            items = self.items_of.get(added) or self.items_of.setdefault(added, _item_ids(added))
+            # report order: requirements, then items by number, then pledges (action_key)
+            tail = tuple(sorted(tail + items, key=self.orders[kb.cache_key].__getitem__)) if mixed else items + tail
+        missing = head + tail
+        # unit costs: the cost is the number of actions
+        return (True, "", len(missing), missing, exception, pledged)
+
+    def _parts(self, kb: KB, miss: int) -> tuple:
+        """A missing mask's action ids in report order, split into requirements and the rest (pledges,
+        items named in terms), whether the rest holds items, whether it holds pledges."""
+        order = self.orders.get(kb.cache_key) or self.orders.setdefault(kb.cache_key, {})
+        acts = terms.registry(kb).names(miss)
+        for a in acts:
+            if a not in order:
+                order[a] = action_key(kb, a)
+        acts.sort(key=order.__getitem__)
+        head = tuple(a for a in acts if order[a][0] == 0)
+        tail = tuple(acts[len(head):])
+        hit = self.parts[(kb.cache_key, miss)] = (head, tail, any(map(actions.is_workplace, tail)),
+                                                  any(map(actions.is_pledge, tail)))
+        return hit
 
 
-def _one_job(out: Outcome, r: int) -> tuple:
+_WORKPLACE, _EFFORT, _MET, _PLEDGED, _SERVICE, _AS_OF = (
+    attrgetter(a) for a in ("workplace", "effort", "met", "pledged", "service", "as_of"))
+
+
+def _item_ids(mask: int) -> tuple[str, ...]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(actions.workplace(low.bit_length() - 1))
+        mask ^= low
+    return tuple(out)
+
+
+def _flat_items(sets: list, total: int) -> np.ndarray:
+    """Every office's workplace item numbers, flat (-1 for a number past int64: not an item of any list)."""
+    try:
+        return np.fromiter(chain.from_iterable(sets), np.int64, total)
+    except OverflowError:
+        return np.fromiter((n if -1 <= n < 64 else -1 for n in chain.from_iterable(sets)), np.int64, total)
+
+
+def _per_office(counts: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The sum of each office's run of `counts` values (uint64, modulo 2**64: exact for distinct bits)."""
+    sums = np.zeros(len(values) + 1, U64)
+    np.cumsum(values, dtype=U64, out=sums[1:])
+    ends = np.cumsum(counts)
+    return sums[ends] - sums[ends - counts]
+
+
+def _one_job(s: Situation, office: Office, r: int) -> tuple:
     """The plain solver for one job (tables the array path cannot take)."""
-    s = out.situation
-    ctx = Context(s.kb, s.period, out.office, s.use_pledges)
-    res = solve_tier(ctx, s.ranked[r], cost_function(out.office))
+    ctx = Context(s.kb, s.period, office, s.use_pledges)
+    res = solve_tier(ctx, s.ranked[r], cost_function(office))
     return (True, "", res.cost, res.missing, res.exception, res.uses_pledge) if res.reachable else \
         (False, res.reason, None, (), None, False)
 
@@ -230,12 +464,13 @@ def _one_job(out: Outcome, r: int) -> tuple:
 class _Bucket:
     """The jobs of one compiled table (with its scheme, item list and the exceptions held)."""
 
-    def __init__(self, kb: KB, table, list_id: str, held: tuple):
+    WIDTH = 64    # bits of the packed key (tests lower it to check the staged tie-break)
+
+    def __init__(self, kb: KB, table, list_id: str, held: tuple, tag, index: int):
         self.kb, self.table, self.list_id, self.held = kb, table, list_id, held
-        self.slots: dict[tuple, tuple] = {}   # (cost, missing masks, group, variant) -> slot tuple
-        self.order: dict[str, tuple] = {}     # action id -> its report order (outcome.action_key)
-        self.jobs: list[int] = []     # placed Outcomes (their index in the run) ...
-        self.ranks: list[int] = []    # ... and the rank of this table's tier in each
+        self.tag = tag          # (KB, exception) -> the run's tag of a slot's exception
+        self.index = index      # in the run's bucket list
+        self.columns = max((len(g.masks) for g in table), default=1)
 
     def too_wide(self) -> bool:
         """Whether the array path cannot take this table (`solve` has checked that the action bits fit
@@ -259,13 +494,28 @@ class _Bucket:
         self.term_perm = _Permutation([(b, len(names) - 1 - k) for k, b in enumerate(sorted(names, key=names.get))])
         self.item_perm = _Permutation([(n, len(item_names) - 1 - k)
                                        for k, n in enumerate(sorted(item_names, key=item_names.get))])
-        pledge_bits = reg.pledge_mask() & WORD
+        pledge_bits = reg.pledge_mask() & used
+        self.pledges = pledge_bits.bit_count()
+        # the packed key, high to low: (most cost + 1 - cost), (pledges in table - pledges), ranked missing terms
+        self.term_bits = len(names)
+        self.pledge_width = self.pledges.bit_length()
+        self.top = len(names) + 64 + 1          # above any cost: the missing terms and items added
+        last = max((i for g in self.table for i in g.order), default=0)
+        self.order_bits = last.bit_length()     # lowest: (last - DNF position), so the first term wins ties
+        self.packed = self.top.bit_length() + self.pledge_width + self.term_bits + self.order_bits <= self.WIDTH
+        self.ranked_pledges = int(self.term_perm(np.array([pledge_bits], U64))[0])
+        self.of_order = np.zeros((last + 1, 2), np.intp)     # DNF position -> (group, column in it)
+        for gi, g in enumerate(self.table):
+            for j, i in enumerate(g.order):
+                self.of_order[i] = gi, j
+        self.items_tie = sum(1 for g in self.table if g.rules) > 1   # else equal keys add no items or the same
         self.groups = []
         for g in self.table:
             masks = np.array(g.masks, U64)
-            ranked = self.term_perm(masks)
-            self.groups.append((g, masks, ranked, np.array(g.order, np.int64), masks & U64(pledge_bits),
-                                self._completions(g.rules)))
+            variants = self._completions(g.rules)
+            tags = np.array([self.tag(self.kb, e) for e, _ in variants] if variants else [self.tag(self.kb, None)], np.int64)
+            self.groups.append((g, masks, self.term_perm(masks), np.array(g.order, np.int64), masks & U64(pledge_bits),
+                                variants, tags))
 
     def _completions(self, rules: frozenset):
         """The needs to try for a term group's workplace rules: without exception, then each applicable one."""
@@ -275,17 +525,103 @@ class _Bucket:
         variants += [(e, wp.merged_need(self.kb, rules, e)) for e in self.held if e.rules & rules]
         return variants
 
-    def solve(self, open_masks: np.ndarray, items: np.ndarray) -> list[tuple]:
+    def choose(self, open_masks: np.ndarray, offices: np.ndarray, complete) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row (its actions not in place, its office's index): the chosen term's missing actions
+        (registry bits), the items its completion adds and the tag of the exception relied on;
+        (0, 0, -1) when no term can be completed. `complete(kb, list_id, variants)` gives `_complete`
+        for every office."""
+        return (self._packed if self.packed else self._staged)(open_masks, offices, complete)
+
+    def _completion(self, complete, variants, offices: np.ndarray):
+        cost, added, which = complete(self.kb, self.list_id, variants)
+        return cost[offices], added[offices], which[offices]
+
+    def _packed(self, open_masks: np.ndarray, offices: np.ndarray, complete):
+        n, ob = len(open_masks), self.order_bits
+        ranked_open = (self.term_perm(open_masks) << U64(ob))[None, :]
+        shift, pw = U64(self.term_bits + ob), np.uint16(self.pledge_width)
+        rp = U64(self.ranked_pledges << ob)
+        low = U64(self.term_bits + self.pledge_width + ob)
+        top = U64((self.top << int(low)) | (self.pledges << (self.term_bits + ob)))
+        last = (1 << ob) - 1
+        keys, comps = [], []
+        for g, masks, ranked, order, _, variants, tags in self.groups:
+            # (terms × rows): numpy's inner loops then run along the rows, not along a few terms
+            r = (ranked << U64(ob))[:, None] & ranked_open
+            key = np.bitwise_count(r).astype(np.uint16)
+            if self.pledges:
+                key <<= pw
+                key |= np.bitwise_count(r & rp)
+            key = np.left_shift(key, shift, dtype=U64)
+            if variants is None:
+                head, feasible = top, None
+            else:
+                cost, added, which = self._completion(complete, variants, offices)
+                feasible = cost < INFEASIBLE
+                head = top - (np.where(feasible, cost, 0).astype(U64) << low)
+                comps.append((added, which))
+            np.subtract(head, key, out=key)
+            key |= r
+            key |= (last - order).astype(U64)[:, None]
+            best = key.max(axis=0)
+            keys.append(best if feasible is None else np.where(feasible, best, U64(0)))
+        best = keys[0] if len(keys) == 1 else np.stack(keys).max(axis=0)
+        if self.items_tie:
+            best = self._untie(np.stack(keys), best, comps)
+        return self._chosen(open_masks, best, comps)
+
+    def _untie(self, keys: np.ndarray, best: np.ndarray, comps: list) -> np.ndarray:
+        """The best key per row where term groups of equal key above the DNF position differ in the
+        items they add: the most items in sorted order (ranked as the terms are), then DNF order."""
+        ob = U64(self.order_bits)
+        hit = (keys >> ob) == (best >> ob)
+        tied = np.flatnonzero(np.count_nonzero(hit, axis=0) > 1)
+        if not len(tied):
+            return best
+        hit = hit[:, tied]
+        items = np.zeros(hit.shape, U64)
+        c = 0
+        for gi, (g, masks, ranked, order, _, variants, tags) in enumerate(self.groups):
+            if variants is not None:
+                items[gi] = self.item_perm(comps[c][0][tied])
+                c += 1
+        items = np.where(hit, items, U64(0))
+        hit &= items == items.max(axis=0)
+        best = best.copy()
+        best[tied] = np.where(hit, keys[:, tied], U64(0)).max(axis=0)
+        return best
+
+    def _chosen(self, open_masks: np.ndarray, best: np.ndarray, comps: list):
+        """(missing registry bits, items added, tag) per row of the term its best key names."""
+        n = len(open_masks)
+        group, col = self.of_order[(1 << self.order_bits) - 1 - (best & U64((1 << self.order_bits) - 1)).astype(np.intp)].T
+        miss, added, tag = np.zeros(n, U64), np.zeros(n, U64), np.full(n, -1, np.int64)
+        c = 0
+        for gi, (g, masks, ranked, order, _, variants, tags) in enumerate(self.groups):
+            rows = np.flatnonzero(group == gi) if len(self.groups) > 1 else slice(None)
+            miss[rows] = open_masks[rows] & masks[col[rows]]
+            if variants is None:
+                tag[rows] = tags[0]
+            else:
+                added[rows] = comps[c][0][rows]
+                tag[rows] = tags[comps[c][1][rows]]
+                c += 1
+        none = best == 0
+        miss[none], added[none], tag[none] = 0, 0, -1
+        return miss, added, tag
+
+    def _staged(self, open_masks: np.ndarray, offices: np.ndarray, complete):
+        """The tie-break one criterion at a time, over every term of the table (for keys wider than 64 bits)."""
         n = len(open_masks)
         ranked_open = self.term_perm(open_masks)
         costs, misses, pledges, tie_terms, tie_items, orders, groups_of = [], [], [], [], [], [], []
-        added_of, exc_of = [], []
-        for gi, (g, masks, ranked, order, pledge_masks, variants) in enumerate(self.groups):
+        added_of, tag_of = [], []
+        for gi, (g, masks, ranked, order, pledge_masks, variants, tags) in enumerate(self.groups):
             miss = open_masks[:, None] & masks[None, :]
             if variants is None:
-                extra, added, exc = np.zeros(n, np.int64), np.zeros(n, U64), np.full(n, -1, np.int64)
+                extra, added, which = np.zeros(n, np.int64), np.zeros(n, U64), np.zeros(n, np.int64)
             else:
-                extra, added, exc = self._complete(variants, items)
+                extra, added, which = self._completion(complete, variants, offices)
             costs.append(np.bitwise_count(miss).astype(np.int64) + extra[:, None])
             misses.append(miss)
             pledges.append(np.bitwise_count(open_masks[:, None] & pledge_masks[None, :]))
@@ -294,9 +630,7 @@ class _Bucket:
             orders.append(np.broadcast_to(order[None, :], miss.shape))
             groups_of.append(np.full(len(g.masks), gi, np.int64))
             added_of.append(added)
-            exc_of.append(exc)
-        if not costs:
-            return [IMPOSSIBLE] * n
+            tag_of.append(tags[which])
         cost = np.concatenate(costs, axis=1)
         best = cost.min(axis=1)
         keep = cost == best[:, None]
@@ -308,41 +642,27 @@ class _Bucket:
         miss = np.concatenate(misses, axis=1)[rows, col]
         group = np.concatenate(groups_of)[col]
         added = np.stack(added_of)[group, rows]
-        exc = np.stack(exc_of)[group, rows]
-        out, memo = [], self.slots
-        for key in zip(best.tolist(), miss.tolist(), added.tolist(), group.tolist(), exc.tolist()):
-            slot = memo.get(key)
-            if slot is None:
-                if len(memo) > 20_000:     # per bucket: a few hundred buckets stay within tens of MB
-                    memo.clear()
-                slot = memo[key] = self._slot(*key)
-            out.append(slot)
-        return out
+        tag = np.stack(tag_of)[group, rows]
+        none = best >= INFEASIBLE
+        miss[none], added[none], tag[none] = 0, 0, -1
+        return miss, added, tag
 
-    def _slot(self, cost: int, miss: int, added: int, group: int, variant: int) -> tuple:
-        """The slot tuple of a chosen term: its missing action ids in report order, its exception."""
-        if cost >= INFEASIBLE:
-            return IMPOSSIBLE
-        reg, order = terms.registry(self.kb), self.order
-        acts = reg.names(miss) + [actions.workplace(n) for n in range(added.bit_length()) if added >> n & 1]
-        for a in acts:
-            if a not in order:
-                order[a] = action_key(self.kb, a)
-        exception = self.groups[group][5][variant][0] if variant >= 0 else None
-        return (True, "", cost, tuple(sorted(acts, key=order.__getitem__)), exception, any(map(actions.is_pledge, acts)))
 
-    def _complete(self, variants, items: np.ndarray):
-        """(cost, items added, index of the variant used or -1 for none) per row: best_completion's choice."""
-        best = np.full(len(items), INFEASIBLE, np.int64)
-        best_added = np.zeros(len(items), U64)
-        which = np.full(len(items), -1, np.int64)
-        for vi, (_, need) in enumerate(variants):
-            cost, added = _complete_unit(self.kb, self.list_id, need, items)
-            better = cost < best
-            best = np.where(better, cost, best)
-            best_added = np.where(better, added, best_added)
-            which = np.where(better, vi, which)
-        return best, best_added, which
+
+def _complete(kb: KB, list_id: str, needs: list, items: np.ndarray):
+    """(cost, items added, index of the need used) per office: best_completion's choice among the
+    needs (without exception first: the first strictly cheaper wins; cost INFEASIBLE when none can
+    be completed)."""
+    best = np.full(len(items), INFEASIBLE, np.int64)
+    best_added = np.zeros(len(items), U64)
+    which = np.zeros(len(items), np.int64)
+    for vi, need in enumerate(needs):
+        cost, added = _complete_unit(kb, list_id, need, items)
+        better = cost < best
+        best = np.where(better, cost, best)
+        best_added = np.where(better, added, best_added)
+        which = np.where(better, vi, which)
+    return best, best_added, which
 
 
 def _complete_unit(kb: KB, list_id: str, need: wp.Need, have: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,11 @@ def _ratio(d: Decimal) -> tuple[int, int]:
 
 
 def addition_units(units: int, rate_pct: Decimal) -> int:
-    n, d = _ratio(rate_pct)
+    return _half_up(units, _ratio(rate_pct))
+
+
+def _half_up(units: int, rate: tuple[int, int]) -> int:
+    n, d = rate
     num, den = units * n, d * 100
     q, r = divmod(abs(num), den)
     q += 2 * r >= den           # half up: away from zero at .5
@@ -33,4 +37,10 @@ def total_yen(units: int, yen_per_unit: Decimal) -> int:
 
 def addition_yen(units: int, rate_pct: Decimal, yen_per_unit: Decimal) -> int:
     """Yen a month that the addition adds to the service's 総費用額."""
-    return total_yen(units + addition_units(units, rate_pct), yen_per_unit) - total_yen(units, yen_per_unit)
+    return yen_at_ratios(units, _ratio(rate_pct), _ratio(yen_per_unit))
+
+
+def yen_at_ratios(units: int, rate: tuple[int, int], price: tuple[int, int]) -> int:
+    """`addition_yen` with the rate (percent) and the unit price as integer ratios (a batch keeps them)."""
+    n, d = price
+    return (units + _half_up(units, rate)) * n // d - units * n // d

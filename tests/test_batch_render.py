@@ -1,5 +1,5 @@
-"""`carekb batch … --out X.csv`: the workers encode their chunk's rows into part files and this
-process only appends them (CsvOut.render / add_block). The files must equal what the writer makes
+"""`carekb batch … --out X.csv`: the workers encode their chunk's rows and place them in the files
+in file order themselves (CsvOut.render, OrderedFiles). The files must equal what the writer makes
 row by row (`add`), with 1 or 2 workers, several chunks, bad rows among good ones, and a character
 CP932 lacks must still stop the run naming its line."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from carekb.app import batch_rows
+from carekb.app import batch_rows, batch_rows_columns
 from carekb.app.batch import open_offices
 from carekb.graph.kbload import load_kb
 from carekb.app.batch_columns import OFFICE_COLUMNS, STAFF_COLUMNS, header_map, staff_by_office
@@ -56,6 +56,25 @@ def assert_same(kb, n, cells, cols, roster, as_of=None):
     return slow[3]
 
 
+def assert_same_chunk(kb, raw, cols, roster, as_of=None, documents=True):
+    """check_rows over a chunk gives, row by row, what the full path gives (without documents: the
+    same Office but for its document, None or the full path's)."""
+    fast = batch_rows_columns.check_rows(kb, SOURCE, [(n, list(c)) for n, c in raw], cols, roster, as_of, documents)
+    assert len(fast) == len(raw)
+    for (n, cells), got in zip(raw, fast):
+        slow = batch_rows.check_row_slow(kb, SOURCE, n, list(cells), cols, roster, as_of)
+        assert got[:3] == slow[:3]
+        if isinstance(slow[3], batch_rows.RowError):
+            assert isinstance(got[3], batch_rows.RowError), (cells, got[3])
+            assert str(got[3]) == str(slow[3]) and got[3] == slow[3]
+            continue
+        assert isinstance(got[3], Office), (cells, str(got[3]))
+        want = slow[3] if documents or got[3].document is not None else dataclasses.replace(slow[3], document=None)
+        assert got[3] == want
+        assert typed(got[3]) == typed(want), cells
+    return fast
+
+
 def columns(headers):
     return header_map(Sheet(SOURCE, list(headers)), OFFICE_COLUMNS, ("office.service",))
 
@@ -88,13 +107,32 @@ def test_generated_tables_as_text_and_as_workbook_values(kb, seed):
         assert_same(kb, n, text, COLS, NO_ROSTER, dt.date(2026, 8, 1))
 
 
+@pytest.mark.parametrize("documents", [True, False])
+def test_generated_tables_checked_a_chunk_at_a_time(kb, monkeypatch, documents):
+    offices = generate(kb, 3000, 11)
+    cells = [bench_row(o) for o in offices]
+    text = [(n, ["" if c[k.key] is None else str(c[k.key]) for k in OFFICE_COLUMNS]) for n, c in enumerate(cells, 2)]
+    raw = [(n, [c[k.key] if c[k.key] != "" else None for k in OFFICE_COLUMNS]) for n, c in enumerate(cells, 2)]
+    alone = []     # rows the column path could not vouch for: none, in a well-formed table
+    monkeypatch.setattr(batch_rows_columns, "check_row", lambda *a: alone.append(a) or batch_rows.check_row(*a))
+    for table in (text, raw):
+        for start in range(0, len(table), 1000):   # the first chunk fills the memos, the next ones read them
+            assert_same_chunk(kb, table[start:start + 1000], COLS, NO_ROSTER, documents=documents)
+    assert not alone
+    assert_same_chunk(kb, text[:300], COLS, NO_ROSTER, dt.date(2024, 3, 1), documents)   # some fall outside the rules
+    assert_same_chunk(kb, text[:300], COLS, NO_ROSTER, dt.date(2026, 8, 1), documents)
+
+
 @pytest.mark.parametrize("table,staff", [(ROOT / "examples" / "batch" / "offices.csv", None),
                                          (ROOT / "examples" / "batch" / "offices-sjis.csv", None),
                                          (DATA / "mixed.csv", DATA / "staff.csv")])
 def test_example_tables_with_a_roster(kb, table, staff):
     offices = open_offices(table, staff)
-    results = [assert_same(kb, n, cells, offices.cols, offices.roster) for n, cells in offices.sheet.rows]
+    rows = list(offices.sheet.rows)
+    results = [assert_same(kb, n, cells, offices.cols, offices.roster) for n, cells in rows]
     assert results
+    batch_rows._state = None
+    assert_same_chunk(kb, rows, offices.cols, offices.roster)
     if staff is not None:   # the roster's rows reached an office, and some rows of the table are errors
         assert any(isinstance(r, Office) and r.staff for r in results)
         assert any(isinstance(r, batch_rows.RowError) for r in results)
@@ -114,6 +152,14 @@ def test_the_memos_stay_bounded_and_keep_the_answers(kb, monkeypatch):
     for n in range(300):   # a hostile file: every cell new, some past the remembered size
         long = f"{n}級地" + "x" * (250 if n % 2 else 300)
         assert_same(kb, n, [long if c.key == "office.region" else x for c, x in zip(OFFICE_COLUMNS, base)], COLS, NO_ROSTER)
+    batch_rows._state = None
+    table = [(n, ["" if c[k.key] is None else str(c[k.key]) for k in OFFICE_COLUMNS])
+             for n, c in enumerate(map(bench_row, generate(kb, 600, 4)), 2)]
+    for start in range(0, 600, 200):
+        assert_same_chunk(kb, table[start:start + 200], COLS, NO_ROSTER)
+    rows = batch_rows._state
+    memos = [*rows.memos.values(), rows.words, rows.digits, *rows.ids_of.values()]
+    assert max(len(m) for m in memos) <= 40 and max(m.chars for m in memos) <= 600
     region = batch_rows._state.memos["office.region"]
     assert 0 < len(region) <= 40 and region.chars <= 600 and all(len(k) <= batch_rows.MEMO_KEY_CHARS for k in region)
 
@@ -153,7 +199,7 @@ ODD = {
     "office.id": ("id\udc80", 1.5, "9999999999", "1300000002", "x" * 300),
     "office.name": ("n\udc80", "x" * 300),
     "office.service": ("B型", "居宅介護", "unknown service", "kaigo-day-service", 3, "\udc80", True),
-    "office.employees": ("-1", "3.5", 3.5, True, "0x10", "²", "1" * 20, "1000001", "12 人", "1:30", "Ⅻ"),
+    "office.employees": ("-1", "3.5", 3.5, True, "0x10", "²", "1" * 20, "1000001", "12 人", "1:30", "Ⅻ", "1" + "," * 33_000),
     "office.single_office_corp": ("maybe", 2, "²", 0.5),
     "office.region": ("8級地", "²級地", "0", 8, 1.5, "級地", "\udc80"),
     "office.monthly_units": ("100000001", "abc", "1e5", 1.5, -3, "٣", ",", "1,,000", "180000,", ",1" + "0" * 15),
@@ -225,6 +271,27 @@ def test_odd_and_hostile_rows(row, as_of, with_roster, repeat):
         assert_same(kb, 7, cells, cols, ROSTER if with_roster else NO_ROSTER, as_of)
 
 
+@st.composite
+def tables(draw):
+    """Headers and a few rows under them, each drawn as `rows` draws one (same columns)."""
+    headers, cells = draw(rows())
+    keys = [next(c.key for c in OFFICE_COLUMNS if h in (c.ja, c.en)) for h in headers]
+    more = draw(st.lists(st.tuples(*(CELLS[k] if k in CELLS else GOOD_CELLS[k] for k in keys)), max_size=6))
+    same = draw(st.lists(st.sampled_from([cells, *map(list, more)]), max_size=4))   # equal rows: one table entry
+    return headers, [cells, *map(list, more), *same]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(tables(), st.sampled_from([None, dt.date(2025, 7, 1), dt.date(2024, 1, 1)]), st.booleans(), st.booleans(),
+       st.integers(1, 2))
+def test_odd_and_hostile_rows_a_chunk_at_a_time(table, as_of, with_roster, documents, repeat):
+    kb = load_kb()
+    headers, cells = table
+    cols = columns(headers)
+    for _ in range(repeat):    # the second time from the memos
+        assert_same_chunk(kb, list(enumerate(cells, 2)), cols, ROSTER if with_roster else NO_ROSTER, as_of, documents)
+
+
 @pytest.mark.parametrize("as_of", [None, dt.date(2026, 7, 1)])
 def test_each_good_and_odd_value_in_otherwise_good_rows(kb, as_of):
     bases = [bench_row(o) for o in generate(kb, 3, 5)]
@@ -241,3 +308,6 @@ def test_a_row_shorter_than_its_header_and_an_unmapped_column(kb):
     assert_same(kb, 2, ["employment-b", "anything", "cp1.1"], cols, NO_ROSTER)
     assert_same(kb, 3, ["employment-b"], cols, NO_ROSTER)
     assert_same(kb, 4, [], cols, NO_ROSTER)
+    assert_same_chunk(kb, [(2, ["employment-b", "anything", "cp1.1"]), (3, ["employment-b"]), (4, [])], cols, NO_ROSTER)
+    assert_same_chunk(kb, [(2, ["employment-b", "anything", "cp1.1"]), (3, ["employment-b", "", ""])], cols, NO_ROSTER)
+    assert batch_rows_columns.check_rows(kb, SOURCE, [], cols, NO_ROSTER, None) == []

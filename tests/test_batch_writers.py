@@ -1,12 +1,15 @@
 """The batch outputs written from prepared parts (carekb.render.encoded_rows) hold exactly the cells
 of the cell-by-cell tables (Summary.row, Actions.rows): CSV byte for byte as the csv module writes
 those rows, XLSX cell for cell; past the width sample and across continued sheets; formulas
-neutralised; a character CP932 lacks still named by its line; ZIP64 members read back."""
+neutralised; a character CP932 lacks still named by its line; ZIP64 members read back. XLSX rows
+encoded and deflated in the workers (XlsxOut.render) hold the same cells, column widths and row
+numbers as rows written one by one, for openpyxl and for our own reader."""
 
 import csv
 import dataclasses
 import datetime as dt
 import io
+import re
 import sys
 import zipfile
 import zlib
@@ -18,8 +21,9 @@ from openpyxl import load_workbook
 from carekb.app import batch as b
 from carekb.app.batch_sheets import Actions, Summary, tier_order
 from carekb.model.errors import CarekbError
-from carekb.render import zip_parts
-from carekb.render.batch_out import writer_for
+from carekb.inputs.tabular import read_xlsx
+from carekb.render import batch_out, zip_parts
+from carekb.render.batch_out import SheetBlock, writer_for
 from carekb.render.csv_writer import _cell, row_text
 from carekb.render.publish import OutputSet
 
@@ -175,3 +179,70 @@ def test_a_row_is_what_the_csv_module_writes_of_its_cells(row):
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n").writerow([_cell(c) for c in row])
     assert row_text(row) == buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def unique_names(tmp_path_factory):
+    """N offices whose awkward names are all different (so that a worker cannot find them in the
+    shared-string table it inherited), ids with leading zeros, one bad row."""
+    d = tmp_path_factory.mktemp("unique")
+    write_offices(d / "gen.csv", N, 13)
+    rows = list(csv.reader(io.StringIO((d / "gen.csv").read_text(encoding="utf-8"))))
+    for i, r in enumerate(rows[1:]):
+        r[1] = f"{NAMES[i % len(NAMES)]} {i}" if i % 5 else f"  padded {i}  "
+        if i % 7 == 0:
+            r[0] = "000" + r[0][3:]
+    rows[9][2] = "no-such-service"
+    with (d / "in.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return d / "in.csv"
+
+
+def write_stream(kb, src, out, render: bool, workers: int) -> tuple[dict, int]:
+    """`carekb batch` as the CLI runs it (small chunks): rows encoded by `render` in the workers, or
+    each added here one by one (the reference)."""
+    blocks = 0
+    with OutputSet(out.parent) as outputs:
+        w = writer_for(out, outputs, kb, b.MODES, notes=["note A"], sheet_rows=700)
+        for item in b.stream(kb, b.open_offices(src), workers=workers, chunk=40, render=w.render if render else None):
+            if isinstance(item, SheetBlock):
+                w.add_block(item)
+                blocks += 1
+            else:
+                w.add(item)
+        w.close()
+        outputs.publish()
+    return w.rows, blocks
+
+
+@pytest.mark.parametrize("workers,deflate", [(1, "isal"), (2, "isal"), (1, "zlib")])
+def test_xlsx_rows_encoded_in_the_workers_are_the_rows_written_here(kb, unique_names, tmp_path, monkeypatch, workers,
+                                                                    deflate):
+    """workers 1: the render runs here on the live sheets (summary sheets go from the parent's rows to
+    segments); 2: on the sheets as forked (summary rows of sheets still sampling come back). Segments
+    of 500 rows and sheets of 700: continued sheets begin inside segments, their width samples
+    read back from the XML. zlib: no CRC combining, the segments carry the XML itself."""
+    monkeypatch.setattr(batch_out, "SEGMENT_ROWS", 500)
+    if deflate == "zlib":
+        monkeypatch.setattr(zip_parts, "_deflate", zlib)
+    for folder in "ab":
+        (tmp_path / folder).mkdir()
+    want, _ = write_stream(kb, unique_names, tmp_path / "a" / "r.xlsx", render=False, workers=1)
+    got, blocks = write_stream(kb, unique_names, tmp_path / "b" / "r.xlsx", render=True, workers=workers)
+    assert got == want and blocks > 3 and want["action_sheets"] > 10
+    za, zb = (zipfile.ZipFile(tmp_path / d / "r.xlsx") for d in "ab")
+    assert zb.testzip() is None and za.namelist() == zb.namelist()
+    sheet = re.compile(rb"<worksheet.*?<sheetData>", re.S)   # column widths, panes
+    for name in za.namelist():
+        if name.startswith("xl/worksheets/"):
+            assert sheet.search(za.read(name)).group() == sheet.search(zb.read(name)).group(), name
+    inline = sum(zb.read(n).count(b'<c s="4" t="inlineStr">') for n in zb.namelist() if n.startswith("xl/worksheets/"))
+    assert inline > 1000   # ids, not in the shared strings the render found (they are written inline)
+    wa, wb = (load_workbook(tmp_path / d / "r.xlsx", read_only=True) for d in "ab")
+    assert wa.sheetnames == wb.sheetnames
+    for n in wa.sheetnames:
+        assert list(wa[n].values) == list(wb[n].values), n
+    ra, rb = read_xlsx(tmp_path / "a" / "r.xlsx"), read_xlsx(tmp_path / "b" / "r.xlsx")   # with row numbers
+    assert all(ra[n].header == rb[n].header and ra[n].rows == rb[n].rows for n in ra)
+    ids = {cells[1] for n in rb if n.startswith("不足取組(") for _, cells in rb[n].rows}   # rows from the workers
+    assert all(isinstance(i, str) for i in ids) and any(i.startswith("000") for i in ids)

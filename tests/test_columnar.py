@@ -79,6 +79,34 @@ def test_briefs_equal_the_plain_path(kb, seed):
     assert got == want
 
 
+@pytest.fixture
+def staged(kb, monkeypatch):
+    """A fresh run whose tables all take the staged tie-break (no key fits 0 bits)."""
+    memo = columnar.terms.state(kb).memo
+    monkeypatch.setattr(columnar._Bucket, "WIDTH", 0)
+    memo.pop(columnar._Run, None)
+    yield
+    memo.pop(columnar._Run, None)
+
+
+def test_the_staged_tie_break_equals_the_plain_solver(kb, staged):
+    offices = _vary(kb, generate(kb, 300, seed=5), 5)
+    _slots_equal_plain(kb, offices)
+    assert not any(b.packed for b in columnar._Run.of(kb).bucket_list if hasattr(b, "packed"))
+
+
+def test_offices_the_array_path_does_not_take_are_none_in_place(kb):
+    offices = generate(kb, 30, seed=6)
+    odd = {3: offices[3].with_changes(effort=(("cp4", 5),)), 7: offices[7].with_changes(workplace=frozenset({64})),
+           8: offices[8].with_changes(workplace=frozenset({2, 1 << 70}))}
+    for i, o in odd.items():
+        offices[i] = o
+    got = columnar.solve(kb, offices, MODES)
+    assert [i for i, x in enumerate(got) if x is None] == sorted(odd)
+    _slots_equal_plain(kb, [o for i, o in enumerate(offices) if i not in odd])
+    assert [o.office for x in got if x is not None for o in x] == [o for i, o in enumerate(offices) if i not in odd for _ in MODES]
+
+
 _DAYS = [dt.date(2024, 4, 15), dt.date(2024, 6, 1), dt.date(2025, 3, 31), dt.date(2025, 4, 1), dt.date(2026, 5, 31),
          dt.date(2026, 6, 1), dt.date(2027, 3, 31)]
 

@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import count, islice, repeat
 from operator import attrgetter
 from pathlib import Path
 
@@ -38,7 +39,8 @@ from carekb.solver.gap import evaluate
 from carekb.solver.vectorized import evaluate_modes, fork_stream, gc_paused, shared
 from carekb.app.batch_columns import OFFICE_COLUMNS, STAFF_SHEETS, Column, Roster, header_map, ident, staff_by_office, _empty
 from carekb.app.batch_eval import briefs
-from carekb.app.batch_rows import RowError, check_row
+from carekb.app.batch_rows import RowError
+from carekb.app.batch_rows_columns import check_rows
 from carekb.i18n import t
 from carekb.app.batch_sheets import Summary, tier_order
 from carekb.app import fidelity
@@ -52,6 +54,7 @@ CHUNK = 10_000                      # rows of a worker's chunk: large enough tha
 _FACTS = attrgetter("service", "employees", "single_office_corp", "region", "monthly_units", "as_of", "shogu", "tokutei",
                     "baseup", "history_given", "met", "top_annual_wage", "workplace", "collab_corp", "pledged", "effort",
                     "guidance_done")
+_STAFF, _SERVICE, _AS_OF = attrgetter("staff"), attrgetter("service"), attrgetter("as_of")
 
 __all__ = ["RowError", "OfficeResult", "Offices", "Batch", "MODES", "open_offices", "stream", "collect", "run"]
 
@@ -117,8 +120,9 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
     """Every row's result or error, in file order. `json`: also each office's `carekb gap --format json`
     dict (under the first mode, readings in `lang`; with `alternatives` the equal-effort swaps too,
     one office at a time). `keep_offices`: each OfficeResult also carries its bound Office (.office).
-    `render(items) -> list`: applied to each chunk's items in the worker that made them (an output
-    writer's encoder, inherited, never pickled), whose list is yielded instead of the items.
+    `render(items, ordinal) -> list`: applied to each chunk's items (and the chunk's ordinal in the
+    file) in the worker that made them (an output writer's encoder, inherited, never pickled), whose
+    list is yielded instead of the items.
     `tick(k)`: k more rows done. `stats` (a Batch) receives the counts and timings."""
     for m in modes:
         if m not in MODES:
@@ -128,7 +132,7 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
     job = _Job(offices.sheet.source, offices.cols, offices.roster, as_of, tuple(m == "counted" for m in modes), json,
                alternatives, lang, keep_offices, render)
     known_ids: set[str] = set()
-    results = fork_stream(_check_and_evaluate, _chunks(offices, known_ids, chunk, stats), (kb, job), workers)
+    results = fork_stream(_check_and_evaluate, enumerate(_chunks(offices, known_ids, chunk, stats)), (kb, job), workers)
     while True:
         started, reading = time.perf_counter(), stats.read_seconds
         part = next(results, None)
@@ -151,19 +155,19 @@ def stream(kb: KB, offices: Offices, as_of: dt.date | None = None, modes: tuple[
 
 
 def _chunks(offices: Offices, known_ids: set, chunk: int, stats: Batch) -> Iterator[list]:
-    """The rows in chunks (the first one small), noting the office ids seen and the time spent reading."""
-    id_col = next((i for i, c in offices.cols.items() if c.key == "office.id"), None)
+    """The rows in chunks (the first one small), noting the office ids seen (only a staff roster's
+    rows of no office need them) and the time spent reading."""
+    id_col = next((i for i, c in offices.cols.items() if c.key == "office.id"), None) if offices.roster else None
     rows = iter(offices.sheet.rows)
     size = min(FIRST, chunk)
     while True:
         started = time.perf_counter()
-        raw = []
-        for n, cells in rows:
-            raw.append((n, cells))
-            if id_col is not None and id_col < len(cells) and not _empty(cells[id_col]):
-                known_ids.add(ident(cells[id_col]))
-            if len(raw) >= size:
-                break
+        with gc_paused():     # lists of cells make no cycles: the collector's passes over them would be waste
+            raw = list(islice(rows, size))
+        if id_col is not None:
+            for n, cells in raw:
+                if id_col < len(cells) and not _empty(cells[id_col]):
+                    known_ids.add(ident(cells[id_col]))
         stats.rows += len(raw)
         stats.read_seconds += time.perf_counter() - started
         if not raw:
@@ -187,44 +191,47 @@ class _Job:
     render: object = None         # the output's encoder, run in the workers (stream)
 
 
-def _check_and_evaluate(raw: list) -> tuple[list, int, int]:
+def _check_and_evaluate(chunk: tuple[int, list]) -> tuple[list, int, int]:
     """(each row's OfficeResult or RowError — or what job.render makes of them —, distinct offices
-    evaluated, rows), in a worker. Offices with the same facts but for their id and name (and without
-    staff rows) are evaluated once."""
+    evaluated, rows) of the chunk (its ordinal in the file, its rows), in a worker. Offices with the
+    same facts but for their id and name (and without staff rows) are evaluated once."""
     kb, job = shared()
+    ordinal, raw = chunk
     with gc_paused():
-        return _check_and_evaluate_rows(kb, job, raw)
+        items, evaluated, rows = _check_and_evaluate_rows(kb, job, raw)
+        return (job.render(items, ordinal) if job.render else items), evaluated, rows
 
 
 def _check_and_evaluate_rows(kb: KB, job: _Job, raw: list) -> tuple[list, int, int]:
-    checked, keys, distinct, offices = [], [], {}, []
-    for n, cells in raw:
-        row = check_row(kb, job.source, n, cells, job.cols, job.roster, job.as_of)
-        checked.append(row)
-        if isinstance(row[3], RowError):
-            continue
-        key = _FACTS(row[3]) if not row[3].staff else row
-        k = distinct.get(key)
-        if k is None:
-            k = distinct[key] = len(offices)
-            offices.append(row[3])
-        keys.append(k)
+    # the chunk's rows checked column by column; an Office keeps its profile document only when it
+    # leaves the worker (keep_offices: what-if edits it), no evaluation reads it
+    checked = check_rows(kb, job.source, raw, job.cols, job.roster, job.as_of, documents=job.keep_offices)
+    good = [r for r in checked if not isinstance(r[3], RowError)]
+    if not good:
+        return [r[3] for r in checked], 0, len(raw)
+    ns, oids, names, offs = zip(*good)
+    keys = list(map(_FACTS, offs))
+    if any(map(_STAFF, offs)):    # an office with staff rows is its own
+        keys = [r if r[3].staff else k for r, k in zip(good, keys)]
+    first: dict = {}              # facts → the first row with them (dict order: first seen first)
+    firsts = list(map(first.setdefault, keys, range(len(keys))))
+    offices = list(map(offs.__getitem__, first.values()))
+    ks = list(map(dict(zip(first.values(), count())).__getitem__, firsts))    # row → its office in `offices`
     modes = briefs(kb, offices, job.flags) if job.flags else [()] * len(offices)
     datas = _json(kb, offices, job.flags[0] if job.flags else True, job.alternatives, job.lang) if job.json else None
-    out, keys = [], iter(keys)
-    for n, oid, name, office in checked:
-        if isinstance(office, RowError):
-            out.append(office)
-            continue
-        k = next(keys)
-        data = None
-        if datas is not None:   # shared between rows with the same facts: this row's identity on a copy
-            data = dict(datas[k], office=office.id or office.name or None, office_name=office.name or None,
-                        warnings=list(datas[k]["warnings"]))
-        period = kb.for_service(office.service).period_at(office.as_of).id
-        out.append(OfficeResult(n, oid, name, office.service, period, office.as_of, modes[k], data,
-                                office if job.keep_offices else None))
-    return (job.render(out) if job.render else out), len(offices), len(raw)
+    data = repeat(None)
+    if datas is not None:   # shared between rows with the same facts: this row's identity on a copy
+        data = [dict(datas[k], office=o.id or o.name or None, office_name=o.name or None, warnings=list(datas[k]["warnings"]))
+                for k, o in zip(ks, offs)]
+    services, days = list(map(_SERVICE, offs)), list(map(_AS_OF, offs))
+    at = list(zip(services, days))
+    periods = {k: kb.for_service(k[0]).period_at(k[1]).id for k in set(at)}
+    items = list(map(OfficeResult, ns, oids, names, services, map(periods.__getitem__, at), days,
+                     map(modes.__getitem__, ks), data, offs if job.keep_offices else repeat(None)))
+    if len(good) < len(checked):    # the row errors in their places
+        results = iter(items)
+        items = [r[3] if isinstance(r[3], RowError) else next(results) for r in checked]
+    return items, len(offices), len(raw)
 
 
 def collect(kb: KB, offices: Offices, **options) -> Batch:

@@ -2,129 +2,323 @@
 whole-run array path (solver/columnar.py).
 
 `briefs(kb, offices, modes)` equals `[tuple(brief(evaluate(office, mode)) for mode in modes) ...]`
-(tests/test_columnar.py), built without an Evaluation per office: what depends only on the rule
-situation (tier ids, rates, the notes on a tier, unreachable reasons) is prepared once per
-situation, the notes on an office's own facts once per distinct set of them, and the yen per office
-with integer arithmetic. Offices the array path does not take go through `gap.evaluate`.
+(tests/test_columnar.py), built without an Evaluation per office. Nearly every office has a rule
+situation of its own, so what depends only on the scheme, period and service (tier ids, rates, per
+highest tier the targets and notes, the rows of tiers closed by history, the money notes) is prepared
+once per (period, service) and shared by all its situations; the notes on an office's own facts once
+per distinct set of them; the yen with integer arithmetic, once per office and tier for both modes.
+Offices the array path does not take go through `gap.evaluate`.
 """
 
 from __future__ import annotations
 
-from carekb.model.types import KB
+from itertools import compress
+from operator import eq, is_, itemgetter
+
+from carekb.model.types import KB, Period
 from carekb.inputs.profile import Office
 from carekb.solver import columnar
+from carekb.solver.memo import per_kb
 from carekb.solver.vectorized import gc_paused
-from carekb.solver.yen import addition_yen
-from carekb.solver.gap import evaluate, history_matters, office_warnings, tier_warnings, unknown_rates_warning
+from carekb.solver.yen import yen_at_ratios
+from carekb.solver.gap import (evaluate, history_matters, office_warnings, rank_tiers, tier_warnings,
+                               unknown_rates_warning)
 from carekb.app.batch_sheets import brief
 from carekb.app.report import money_lines, pct, reason_text
+
+_COST, _EXCEPTION = itemgetter(2), itemgetter(4)
+SAME_LIMIT = 100_000    # shared rows without a gain kept at most (a few MB per 10,000)
+MEMO_LIMIT = 50_000     # entries of a memo keyed by an office's facts: a hostile input cannot grow it without end
 
 
 def briefs(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple]:
     """Per office, its brief tuple under each pledge mode (True: pledges counted), in input order."""
     with gc_paused():
-        memo: dict = {}
         out = []
         for office, outcomes in zip(offices, columnar.solve(kb, offices, modes)):
             if outcomes is None:
                 okb = kb.for_service(office.service)
                 out.append(tuple(brief(evaluate(okb, office, okb.period_at(office.as_of), use)) for use in modes))
             else:
-                out.append(tuple(_brief(o, memo) for o in outcomes))
+                out.append(_office_briefs(office, outcomes))
         return out
 
 
-class _View:
-    """What the briefs of one situation share (kept in `Situation.memo`)."""
+class _Tiers:
+    """What the briefs of every situation of one (scheme, period, service) share."""
 
-    def __init__(self, s: columnar.Situation):
-        self.tids = [t.id for t in s.ranked]
-        self.rates = [s.kb.rates.get((s.period.id, s.service, t.id)) for t in s.ranked]
+    def __init__(self, kb: KB, period: Period, service: str):
+        ranked, self.by_rate = rank_tiers(kb, period, service)
+        self.kb, self.period, self.service, self.ranked = kb, period, service, ranked
+        self.tids = tuple(t.id for t in ranked)
+        self.rates = [kb.rates.get((period.id, service, t.id)) for t in ranked]
         self.pcts = [pct(r) for r in self.rates]
-        self.known = all(r is not None for r in self.rates)
-        self.unknown = [] if s.by_rate else \
-            [unknown_rates_warning(s.kb, s.period, s.service, [t for t, r in zip(self.tids, self.rates) if r is None])]
-        self.notes = [tier_warnings(t.id, rate, None, t) for t, rate in zip(s.ranked, self.rates)]
+        self.ratios = [r.pct.as_integer_ratio() if r is not None else None for r in self.rates]
+        self.unknown = () if self.by_rate else \
+            (unknown_rates_warning(kb, period, service, [t for t, r in zip(self.tids, self.rates) if r is None]),)
+        self.notes = [tuple(tier_warnings(t.id, rate, None, t)) for t, rate in zip(ranked, self.rates)]
+        self.plans: dict = {}          # ranks closed by history -> _Shape
+        self.own: dict = {}            # (pledge mode, history counts) -> {office's own facts: their notes}
         self.exception_notes: dict = {}
-        self.reasons: dict = {}
-        self.history: bool | None = None    # history_matters, once asked
-        self.plans: dict = {}
+        self.unreachable: dict = {}    # (rank, reason, May-2024 history) -> the target's row
+        self.prices: dict = {}         # region -> the unit price as an integer ratio, or None
+        self.attained: dict = {}       # tuple of attained tier ids -> itself
+        self.same: dict = {}           # (rank, id of a slot) -> (the slot, its row when no gain is known)
 
-    def plan(self, s: columnar.Situation, hi: int | None) -> tuple:
-        """For the highest attained tier (rank, or None): the targets above it, the tiers shown
-        (highest and targets) and their notes when no exception is relied on."""
-        p = self.plans.get(hi)
-        if p is None:
-            if hi is None:
-                targets = tuple(range(len(s.ranked)))
-            elif s.by_rate:
-                held = self.rates[hi].pct
-                targets = tuple(r for r in range(hi) if self.rates[r].pct > held)
-            else:
-                targets = tuple(range(hi))
-            shown = ((hi,) if hi is not None else ()) + targets
-            p = self.plans[hi] = (targets, shown, self.unknown + [n for r in shown for n in self.notes[r]])
-        return p
+    def view(self, s: columnar.Situation) -> "_View":
+        closed = frozenset(r for r, bucket in enumerate(s.buckets) if bucket is None)
+        shape = self.plans.get(closed)
+        if shape is None:
+            shape = self.plans[closed] = _Shape(self, closed)
+        return _View(self, shape, s)
 
-    def tier_notes(self, s: columnar.Situation, r: int, exception) -> list[str]:
-        if exception is None:
-            return self.notes[r]
-        hit = self.exception_notes.get((r, exception.id))
+    def own_notes(self, s: columnar.Situation, o: Office, hist: bool, own: tuple) -> tuple:
+        memo = self.own[(s.use_pledges, hist)]
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+        notes = memo[own] = tuple(office_warnings(self.kb, self.period, o, s.use_pledges, hist))
+        return notes
+
+    def price(self, region: str):
+        if region not in self.prices:
+            p = self.kb.prices.get((self.service, region))
+            self.prices[region] = p.yen.as_integer_ratio() if p is not None else None
+        return self.prices[region]
+
+
+class _Shape:
+    """The tiers of a (period, service) with these closed by history: the plans per highest tier id
+    (or None), and how to pick the slots of the open tiers (the only ones that can be attained)."""
+    __slots__ = ("plans", "pick", "tids", "zeros")
+
+    def __init__(self, t: _Tiers, closed: frozenset):
+        self.plans = {t.tids[hi] if hi is not None else None: _Plan(t, hi, closed)
+                      for hi in (None, *range(len(t.tids)))}
+        ranks = [r for r in range(len(t.tids)) if r not in closed]
+        if not ranks or ranks == list(range(ranks[0], ranks[-1] + 1)):     # a slice of them (a list)
+            self.pick = itemgetter(slice(ranks[0], ranks[-1] + 1) if ranks else slice(0, 0))
+        else:                                                               # a tuple of them
+            self.pick = itemgetter(*ranks)
+        self.tids = tuple(t.tids[r] for r in ranks)
+        self.zeros = (0,) * len(ranks)
+
+
+class _View:
+    """One situation's: its tiers' shared view, the plans of its tiers closed by history, where the
+    notes on an office's own facts are kept (by whether its history is given)."""
+    __slots__ = ("t", "shape", "attained", "plans", "s", "given", "open")
+
+    def __init__(self, t: _Tiers, shape: _Shape, s: columnar.Situation):
+        self.t, self.shape, self.attained, self.plans, self.s = t, shape, t.attained, shape.plans, s
+        self.given = t.own.setdefault((s.use_pledges, False), {})
+        self.open = None
+
+    def own_notes(self, o: Office, own: tuple) -> tuple:
+        """The notes on the office's own facts (office_warnings), memoised by them."""
+        if o.history_given:
+            memo, hist = self.given, False
+        else:
+            if self.open is None:       # whether the May-2024 history could change its tiers: asked once
+                hist = history_matters(self.s.ctx)
+                self.open = (self.t.own.setdefault((self.s.use_pledges, hist), {}), hist)
+            memo, hist = self.open
+        hit = memo.get(own)
         if hit is None:
-            hit = self.exception_notes[(r, exception.id)] = tier_warnings(self.tids[r], self.rates[r], exception, s.ranked[r])
+            hit = self.t.own_notes(self.s, o, hist, own)
         return hit
 
 
-def _brief(out: columnar.Outcome, memo: dict) -> tuple:
-    """`batch_sheets.brief` of the evaluation this Outcome stands for."""
-    s, o, slots = out.situation, out.office, out.slots
-    v = s.memo.get(_View) or s.memo.setdefault(_View, _View(s))
-    attained = [r for r, sl in enumerate(slots) if sl[2] == 0]     # cost 0 (unreachable tiers have none)
-    hi = attained[0] if attained else None
-    targets, shown, notes = v.plan(s, hi)
-    if any(slots[r][4] is not None for r in shown):   # an exception relied on: its note beside its tier's
-        warnings = list(v.unknown)
-        for r in shown:
-            warnings += v.tier_notes(s, r, slots[r][4])
-    else:
-        warnings = list(notes)
-    key = (id(s), o.history_given, o.pledged, o.as_of, o.employees is not None and o.employees < 10)
-    notes = memo.get(key)
-    if notes is None:
-        if not o.history_given and v.history is None:
-            v.history = history_matters(s.ctx)
-        notes = memo[key] = office_warnings(s.kb, s.period, o, s.use_pledges, not o.history_given and v.history)
-    warnings += notes
-    price = s.kb.prices.get((o.service, o.region)) if v.known and o.monthly_units is not None else None
-    if price is not None:   # every yen known: no note to add (money_lines' own path otherwise)
-        last = memo.get("yen")      # the modes of one office follow each other: its yen once
-        if last is None or last[0] is not o:
-            last = memo["yen"] = (o, {})
-        yen = last[1]
-        current = _yen(yen, o.monthly_units, v.rates[hi].pct, price.yen) if hi is not None else 0
-        gains = {v.tids[r]: _yen(yen, o.monthly_units, v.rates[r].pct, price.yen) - current for r in targets if slots[r][0]}
-        warnings = list(dict.fromkeys(warnings))
-    else:
-        current, warnings, gains = money_lines(s.kb, o, s.period.id, hi is not None, v.rates[hi] if hi is not None else None,
-                                               [(v.tids[r], v.rates[r], slots[r][0]) for r in targets], warnings)
-    rows = []
-    for r in targets:
-        reachable, reason, _, missing = slots[r][:4]
-        tid = v.tids[r]
-        if reachable:
-            rows.append((tid, v.pcts[r], True, len(missing), gains[tid], slots[r][5], missing, ""))
+class _Plan:
+    """For one highest attained tier (rank, or None) in situations with these tiers closed by history:
+    the targets above it, the notes of the tiers shown when no exception is relied on, per May-2024
+    history the target rows closed by history (None for the others, filled per office), the notes on money."""
+    __slots__ = ("t", "hi", "tid", "pct", "targets", "shown", "notes", "held_ratio", "closed", "templates", "money",
+                 "joined")
+
+    def __init__(self, t: _Tiers, hi: int | None, closed: frozenset):
+        if hi is None:
+            targets = tuple(range(len(t.tids)))
+        elif t.by_rate:
+            held = t.rates[hi].pct
+            targets = tuple(r for r in range(hi) if t.rates[r].pct > held)
+        else:
+            targets = tuple(range(hi))
+        self.t, self.hi, self.targets, self.closed = t, hi, targets, closed
+        self.tid, self.pct = (t.tids[hi], t.pcts[hi]) if hi is not None else (None, None)
+        self.shown = ((hi,) if hi is not None else ()) + targets
+        self.notes = t.unknown + tuple(n for r in self.shown for n in t.notes[r])
+        self.held_ratio = t.ratios[hi] if hi is not None else None
+        self.templates: dict = {}
+        self.money: dict = {}
+        self.joined: dict = {}
+
+    def warnings(self, shown: tuple, own: tuple, money: tuple) -> tuple:
+        """The brief's warnings: the tiers' notes, the office's own, the money notes. No note can repeat
+        across these parts (each names its tier or is about the office, in its own words), so the
+        concatenation is what money_lines' dict.fromkeys would keep. Shared when no exception is relied on."""
+        if shown is not self.notes:
+            return shown + own + money
+        hit = self.joined.get((own, money))
+        if hit is None:
+            hit = _kept(self.joined, shown + own + money, (own, money))
+        return hit
+
+    def template(self, o: Office, history: tuple) -> tuple:
+        """(rows, open targets as (index, rank, tier, rate pct, rate ratio)) for this May-2024 history."""
+        t, rows, opens = self.t, [], []
+        for i, r in enumerate(self.targets):
+            if r in self.closed:
+                rows.append(_unreachable(t, o, r, "history", history))
+            else:
+                rows.append(None)
+                opens.append((i, r, t.tids[r], t.pcts[r], t.ratios[r]))
+        hit = self.templates[history] = (tuple(rows), tuple(opens))
+        return hit
+
+    def shown_notes(self, slots: list) -> tuple:
+        """The plan's notes with each exception relied on beside its tier's notes."""
+        t = self.t
+        out = t.unknown
+        for r in self.shown:
+            exception = slots[r][4]
+            if exception is None:
+                out += t.notes[r]
+                continue
+            hit = t.exception_notes.get((r, exception.id))
+            if hit is None:
+                hit = t.exception_notes[(r, exception.id)] = \
+                    tuple(tier_warnings(t.tids[r], t.rates[r], exception, t.ranked[r]))
+            out += hit
+        return out
+
+    def money_notes(self, o: Office, slots: list, key) -> tuple:
+        """money_lines' current yen and notes (its gains are computed here), memoised by `key`: what
+        they depend on (whether units, region and price are known; the region; the reachable targets)."""
+        hi, t = self.hi, self.t
+        current, notes, _ = money_lines(t.kb, o, t.period.id, hi is not None, t.rates[hi] if hi is not None else None,
+                                        [(t.tids[r], t.rates[r], slots[r][0]) for r in self.targets], ())
+        hit = self.money[key] = (current, tuple(notes))
+        return hit
+
+
+@per_kb
+def _tiers(kb: KB, period_id: str, service: str) -> _Tiers:
+    return _Tiers(kb, kb.periods[period_id], service)
+
+
+def _office_briefs(o: Office, outcomes: tuple) -> tuple:
+    """`batch_sheets.brief` of the evaluations these Outcomes (one office, one per mode) stand for."""
+    units, region = o.monthly_units, o.region
+    history = (o.shogu, o.tokutei, o.baseup)
+    own = (o.pledged, o.as_of if o.pledged else None, o.employees is not None and o.employees < 10)
+    price = False     # not yet looked up (the modes share the service, so the price)
+    out = []
+    last = None
+    for oc in outcomes:
+        slots = oc.slots
+        v = oc.situation.memo.get(_View)
+        if v is None:
+            s = oc.situation
+            v = s.memo[_View] = _tiers(s.kb, s.period.id, s.service).view(s)
+        shape = v.shape
+        picked = shape.pick(slots)      # the slots of the tiers not closed by history (the others: HISTORY)
+        if last is not None and last[0] is shape and all(map(is_, last[1], picked)):
+            # the same tiers and answers as the mode before (no pledge changes them): only its own notes differ
+            b, plan, shown, money = last[2], last[3], last[4], last[5]
+            out.append((b[0], b[1], b[2], plan.warnings(shown, v.own_notes(o, own), money), b[4], b[5]))
             continue
-        rkey = (r, reason, o.shogu, o.tokutei, o.baseup)
-        text = v.reasons.get(rkey)
-        if text is None:
-            text = v.reasons[rkey] = reason_text(o, s.ranked[r], reason)
-        rows.append((tid, v.pcts[r], False, None, None, False, (), text))
-    return (v.tids[hi] if hi is not None else None, v.pcts[hi] if hi is not None else None, current, tuple(warnings),
-            tuple(v.tids[r] for r in attained), tuple(rows))
+        attained = tuple(compress(shape.tids, map(eq, map(_COST, picked), shape.zeros)))   # cost 0 (unreachable: None)
+        # equal tuples shared: fewer objects kept, fewer for the garbage collector to walk afterwards
+        hit = v.attained.get(attained)
+        attained = hit if hit is not None else _kept(v.attained, attained)
+        plan = v.plans[attained[0] if attained else None]
+        shown = plan.shown_notes(slots) if any(map(_EXCEPTION, picked)) else plan.notes
+        tpl = plan.templates.get(history)
+        rows, opens = tpl if tpl is not None else plan.template(o, history)
+
+        if price is False:
+            price = v.t.price(region) if units is not None and region else None
+            yens = [None] * len(v.t.tids)     # per rank: the yen at its rate for this office
+        if price is None:       # no yen: current and notes from money_lines, every gain unknown
+            if units is None or region is None:
+                hit = plan.money.get(None)
+            else:
+                key = (region, tuple([slots[r][0] for r in plan.targets]))
+                hit = plan.money.get(key)
+            if hit is None:
+                hit = plan.money_notes(o, slots, None if units is None or region is None else key)
+            current, money = hit
+            if opens:
+                rows = list(rows)
+                same = v.t.same
+                for i, r, tid, p, _ in opens:
+                    sl = slots[r]
+                    if sl[0]:
+                        e = same.get((r, id(sl)))
+                        rows[i] = e[1] if e is not None and e[0] is sl else _same_row(same, r, sl, tid, p)
+                    else:
+                        rows[i] = _unreachable(v.t, o, r, sl[1], history)
+                rows = tuple(rows)
+        else:
+            money = plan.money.get(True)
+            if money is None:
+                money = plan.money_notes(o, slots, True)
+            money = money[1]
+            hi = plan.hi
+            if hi is None:
+                current = 0
+            elif plan.held_ratio is None:
+                current = None
+            else:
+                current = yens[hi]
+                if current is None:
+                    current = yens[hi] = yen_at_ratios(units, plan.held_ratio, price)
+            if opens:
+                rows = list(rows)
+                for i, r, tid, p, ratio in opens:
+                    sl = slots[r]
+                    if sl[0]:
+                        if current is None or ratio is None:
+                            rows[i] = _same_row(v.t.same, r, sl, tid, p)
+                            continue
+                        y = yens[r]
+                        if y is None:
+                            y = yens[r] = yen_at_ratios(units, ratio, price)
+                        rows[i] = (tid, p, True, len(sl[3]), y - current, sl[5], sl[3], "")
+                    else:
+                        rows[i] = _unreachable(v.t, o, r, sl[1], history)
+                rows = tuple(rows)
+        b = (plan.tid, plan.pct, current, plan.warnings(shown, v.own_notes(o, own), money), attained, rows)
+        out.append(b)
+        last = (shape, picked, b, plan, shown, money)
+    return tuple(out)
 
 
-def _yen(cache: dict, units: int, rate_pct, price) -> int:
-    hit = cache.get(rate_pct)
-    if hit is None:
-        hit = cache[rate_pct] = addition_yen(units, rate_pct, price)
-    return hit
+def _same_row(same: dict, r: int, sl: tuple, tid: str, p) -> tuple:
+    """The row of a reachable target whose gain is unknown: it depends on the slot only, so one is
+    shared by every office with that slot (fewer objects kept, fewer for the garbage collector to walk).
+    The entry keeps the slot, so the id in its key stays the slot's own."""
+    hit = same.get((r, id(sl)))
+    if hit is None or hit[0] is not sl:
+        if len(same) > SAME_LIMIT:
+            same.clear()
+        hit = same[(r, id(sl))] = (sl, (tid, p, True, len(sl[3]), None, sl[5], sl[3], ""))
+    return hit[1]
+
+
+def _kept(memo: dict, value, key=None):
+    """memo[key] = value (key: the value itself), the memo emptied first when full."""
+    if len(memo) > MEMO_LIMIT:
+        memo.clear()
+    memo[value if key is None else key] = value
+    return value
+
+
+def _unreachable(t: _Tiers, o: Office, r: int, reason: str, history: tuple) -> tuple:
+    """The row of a target that cannot be reached (its text depends on the reason and the May-2024 history)."""
+    key = (r, reason, history)
+    row = t.unreachable.get(key)
+    if row is None:
+        row = t.unreachable[key] = (t.tids[r], t.pcts[r], False, None, None, False, (),
+                                    reason_text(o, t.ranked[r], reason))
+    return row

@@ -402,7 +402,8 @@ def _fast(rows: _Rows, source: str, cells: list, names: dict, staff: list | None
         docs[place][sub], kw[attr] = got
     for i, memo, reader, attr, hi, place, sub in rows.numbers:
         v = cells[i]
-        if type(v) is str and (d := v.replace(",", "")).isdigit() and d.isascii() and len(d) <= 15:
+        if type(v) is str and (d := v.replace(",", "")).isdigit() and d.isascii() and len(d) <= 15 \
+                and len(v) <= MAX_CELL_CHARS:   # "1,,,…" past the limit: the full path names the long cell
             got = int(d)      # digits and commas: what _scalar (which drops every comma) then normalize.whole or money read
             if got > hi:
                 raise _Bad

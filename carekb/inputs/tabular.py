@@ -120,16 +120,26 @@ def _sheet(source: str, numbered: Iterator[tuple[int, list]], encoding: str = ""
 
     def body():
         for n, cells in numbered:
-            if _blank(cells) or _comment(cells):
-                continue
-            if len(cells) > width:
-                if not _blank(cells[width:]):
-                    raise CarekbError(t("inputs.table.too_many_cells", cells=len(cells), width=width), source, t("inputs.place.row", row=n))
-                cells = cells[:width]
-            elif len(cells) < width:
-                cells = list(cells) + [None] * (width - len(cells))
+            first = cells[0] if cells else None
+            # most rows start with a number or a text that starts with neither a space nor '#': not
+            # blank, not a comment, known from that cell alone (the serial part of a batch reads every row)
+            if not (type(first) is str and first and not first[0].isspace() and first[0] != "#"
+                    or type(first) in _NUMBER_TYPES):
+                if _blank(cells) or _comment(cells):
+                    continue
+            if len(cells) != width:
+                if len(cells) > width:
+                    if not _blank(cells[width:]):
+                        raise CarekbError(t("inputs.table.too_many_cells", cells=len(cells), width=width), source,
+                                          t("inputs.place.row", row=n))
+                    cells = cells[:width]
+                else:
+                    cells = list(cells) + [None] * (width - len(cells))
             yield n, cells
     return Sheet(source, header, body(), hn, encoding)
+
+
+_NUMBER_TYPES = (int, float)    # exactly these (not bool): a cell that is neither blank nor a comment's start
 
 
 # --------------------------------------------------------------------------- CSV

@@ -10,6 +10,8 @@ Every file is written into an OutputSet (carekb.render.publish) and appears only
 Summary and action rows go through carekb.render.encoded_rows (joins of parts encoded once); a row
 that cannot take that way (a character CP932 lacks, the first rows of a sheet, which set its column
 widths, or rows that would pass a sheet's end) goes cell by cell through Summary.row / Actions.rows.
+Both CSV and XLSX rows are encoded in the workers that evaluated them (`render`): for XLSX as deflated
+segments of sheet XML (SheetBlock) that this process copies into the sheets (carekb.render.xlsx_writer).
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from carekb.app.batch import RowError
 from carekb.app.batch_sheets import ERRORS_KINDS, Actions, Summary, WORDS, error_row, errors_headers, tier_order
 from carekb.render.csv_writer import FLUSH_ROWS, CsvWriter
 from carekb.render.encoded_rows import ActionRows, SummaryRows
+from carekb.render.ordered_writes import OrderedFiles
 from carekb.render.publish import OutputSet
 from carekb.render.xlsx_writer import EXCEL_MAX_ROWS, Layout, SheetSeries, XlsxWriter
+from carekb.render.zip_parts import segment
 
 SUFFIXES = (".xlsx", ".csv", ".json", ".parquet")
+SEGMENT_ROWS = 1 << 16   # action rows deflated by a worker as one segment (~30 MB of XML, ~1.2 MB deflated)
 
 
 def writer_for(out: Path, outputs: OutputSet, kb: KB, modes: tuple[str, ...], lang: str = "ja", encoding: str = "utf-8",
@@ -72,6 +77,7 @@ class CsvOut:
         self.summary_rows = SummaryRows(self.summary, self.files[0], self.notes)
         self.action_rows = ActionRows(self.actions, self.files[1], modes)
         self.rows = {"summary": 0, "actions": 0, "errors": 0}
+        self.ordered: OrderedFiles | None = None    # made on the first render
 
     def add(self, item) -> None:
         s, a, e = self.files
@@ -87,52 +93,48 @@ class CsvOut:
         s.write_row(row)
         a.write_rows(head, mids, ends)
 
-    def render(self, items: list) -> list:
+    def render(self, items: list, ordinal: int) -> list:
         """A worker's chunk as the parent should take it: the good rows up to the first that cannot be
-        encoded here as one Block (CSV bytes in two part files beside the outputs), then RowErrors and
-        the rest (`add` writes those, and names the line of a character the encoding lacks), in order.
-        Runs in the forked workers, on this writer as it was when they were forked: it encodes and
-        writes only its own part files, so that no row crosses between processes as data."""
-        s = self.files[0]
-        first = next((i.row for i in items if not isinstance(i, RowError)), None)
-        if first is None:
-            return items
-        paths = (s.path.with_name(f".part-{first}-summary"), s.path.with_name(f".part-{first}-actions"))
-        try:
-            return self._render(items, paths)
-        except OSError as e:    # a full disk, a folder removed under the run
-            raise CarekbError(t("batch.cannot_write", reason=e.strerror), s.target) from None
+        encoded here as one Block (CSV bytes placed in the two files, in file order, by OrderedFiles),
+        then RowErrors and the rest (`add` writes those, and names the line of a character the
+        encoding lacks), in order. Runs in the forked workers, on this writer as it was when they were
+        forked: no row crosses between processes as data, and each is copied once."""
+        summary, actions, rows, action_rows, rest = self._render(items)
+        # a chunk that stops at a row it cannot encode holds the later chunks back: the run ends at that row
+        at = self._ordered().place(ordinal, [summary, actions], hold=any(not isinstance(i, RowError) for i in rest))
+        return [Block(rows, action_rows, at[0] + sum(map(len, summary)), at[1] + sum(map(len, actions))), *rest]
 
-    def _render(self, items: list, paths: tuple) -> list:
+    def _render(self, items: list) -> tuple[list, list, int, int, list]:
         s, rest, rows, action_rows = self.files[0], [], 0, 0
-        with paths[0].open("wb") as fs, paths[1].open("wb") as fa:
-            summary, actions = [], []
-            for k, item in enumerate(items):
-                if isinstance(item, RowError):
-                    rest.append(item)
-                    continue
-                try:
-                    who = s.cells((item.row, item.office_id or None, item.office_name or None))
-                    row, (head, mids, ends) = self.summary_rows.encode(item, who), self.action_rows.encode(item, who)
-                except UnicodeEncodeError:
-                    rest += items[k:]
-                    break
-                summary += (row, b"\r\n")
-                seq = [head, b"", b"", b"\r\n"] * len(mids)
-                seq[1::4], seq[2::4] = mids, ends
-                actions += seq
-                rows += 1
-                action_rows += len(mids)
-                if len(actions) > 4 * FLUSH_ROWS:
-                    fa.write(b"".join(actions))
-                    actions = []
-            fs.write(b"".join(summary))
-            fa.write(b"".join(actions))
-        return [Block(paths[0], rows, paths[1], action_rows), *rest]
+        summary, actions = [], []     # actions: a few rows per piece, never joined (pwritev gathers them)
+        for k, item in enumerate(items):
+            if isinstance(item, RowError):
+                rest.append(item)
+                continue
+            mark = len(actions)
+            try:
+                who = s.cells((item.row, item.office_id or None, item.office_name or None))
+                row = self.summary_rows.encode(item, who)
+                action_rows += self.action_rows.whole_rows(item, who, actions)
+            except UnicodeEncodeError:
+                del actions[mark:]     # the office's rows made before the character
+                rest += items[k:]
+                break
+            summary += (row, b"\r\n")
+            rows += 1
+        return [b"".join(summary)], actions, rows, action_rows, rest
+
+    def _ordered(self) -> OrderedFiles:
+        """The two files' shared cursor, made before the workers are forked (the first chunk is
+        rendered in this process first)."""
+        if self.ordered is None:
+            (fs, at_s), (fa, at_a) = self.files[0].ordered_start(), self.files[1].ordered_start()
+            self.ordered = OrderedFiles([fs, fa], [at_s, at_a], [self.files[0].target, self.files[1].target])
+        return self.ordered
 
     def add_block(self, block: "Block") -> None:
-        self.files[0].append_file(block.summary, block.rows)
-        self.files[1].append_file(block.actions, block.action_rows)
+        self.files[0].placed(block.summary_end, block.rows)
+        self.files[1].placed(block.actions_end, block.action_rows)
 
     def _add_cells(self, item) -> None:
         s, a, _ = self.files
@@ -149,6 +151,8 @@ class CsvOut:
         self.rows = {"summary": self.files[0].rows, "actions": self.files[1].rows, "errors": self.files[2].rows}
 
     def discard(self) -> None:
+        if self.ordered is not None:
+            self.ordered.abort()
         for f in self.files:
             try:
                 f.close()
@@ -158,11 +162,12 @@ class CsvOut:
 
 @dataclass(frozen=True)
 class Block:
-    """Consecutive good rows encoded by a worker (CsvOut.render): part files of summary and action rows."""
-    summary: Path
+    """Consecutive good rows encoded and placed by a worker (CsvOut.render): how many, and where the
+    summary and actions files end after them."""
     rows: int
-    actions: Path
     action_rows: int
+    summary_end: int
+    actions_end: int
 
 
 class XlsxOut:
@@ -180,7 +185,7 @@ class XlsxOut:
     def _summary(self, service: str, period: str):
         """The summary sheet of the office's rule period (of its scheme: 障害 and 介護 both have an R7)."""
         okb = self.kb.for_service(service)
-        key = (okb.scheme, period)
+        key = (okb.scheme, period)    # as _key
         hit = self.summaries.get(key)
         if hit is None:
             summary = Summary(self.kb, tier_order(okb, {period}), self.modes, self.lang)
@@ -193,10 +198,17 @@ class XlsxOut:
             hit = self.summaries[key] = (summary, sheet, SummaryRows(summary, sheet, self.notes))
         return hit
 
+    def _key(self, service: str, period: str) -> tuple:
+        return self.kb.for_service(service).scheme, period
+
     def add(self, item) -> None:
         if isinstance(item, RowError):
             self.errors.append(error_row(item))
             return
+        self._add_actions(item, self._add_summary(item))
+
+    def _add_summary(self, item) -> bytes:
+        """The office's summary row; returns its first three cells, encoded (the action rows begin with them)."""
         summary, sheet, fast = self._summary(item.service, item.period)
         who = sheet.cells((item.row, item.office_id or None, item.office_name or None))   # the same on both sheets
         if sheet.sampling:
@@ -206,12 +218,66 @@ class XlsxOut:
             sheet.append(row)
         else:
             sheet.write_row(fast.encode(item, who))
+        return who
+
+    def _add_actions(self, item, who: bytes) -> None:
         head, mids, ends = self.action_rows.encode(item, who)
         if self.action_sheets.fits(len(mids)):
             self.action_sheets.write_rows(head, mids, ends)
         else:
             for r in self.actions.rows(item, self.modes):
                 self.action_sheets.append(r)
+
+    def render(self, items: list, ordinal: int = 0) -> list:
+        """A worker's chunk as the parent should take it: one SheetBlock (its good rows' summary and
+        action rows, encoded and deflated here), then its RowErrors. Runs in the forked workers, on
+        this writer as it was when they were forked, its shared-string table frozen (a cell whose
+        string the table lacks holds it inline). An office whose summary sheet then did not exist or
+        was still taking its width sample goes back in the block (the parent writes its summary row);
+        while the actions sheet takes its sample, the whole chunk goes back as it is."""
+        if self.action_sheets.sampling or not any(not isinstance(i, RowError) for i in items):
+            return items
+        self.book.frozen = True
+        try:
+            return self._render(items)
+        finally:
+            self.book.frozen = False
+
+    def _render(self, items: list) -> list:
+        cells, whole_rows = self.action_sheets.cells, self.action_rows.whole_rows
+        errors, later, summaries, actions, pending, pieces, action_rows = [], [], {}, [], [], [], 0
+        for item in items:
+            if isinstance(item, RowError):
+                errors.append(item)
+                continue
+            who = cells((item.row, item.office_id or None, item.office_name or None))   # the same on both sheets
+            key = self._key(item.service, item.period)
+            hit = self.summaries.get(key)
+            if hit is None or hit[1].sampling:
+                later.append(item)
+            else:
+                rows = summaries.get(key) or summaries.setdefault(key, [])
+                rows += (b"<row>", hit[2].encode(item, who), b"</row>")
+            action_rows += whole_rows(item, b"<row>" + who, pending)   # rows <row>…</row> (the codec's row_end)
+            if len(pending) > FLUSH_ROWS:   # joined in cache-sized pieces (~2,000 rows)
+                pieces.append(b"".join(pending))
+                pending = []
+                if action_rows >= SEGMENT_ROWS:
+                    actions.append((segment(pieces), action_rows))
+                    pieces, action_rows = [], 0
+        pieces.append(b"".join(pending))
+        actions.append((segment(pieces), action_rows))
+        block = SheetBlock(tuple((key, segment([b"".join(rows)]), len(rows) // 3) for key, rows in summaries.items()),
+                           tuple(actions), tuple(later))
+        return [block, *errors]
+
+    def add_block(self, block: "SheetBlock") -> None:
+        for key, seg, rows in block.summaries:
+            self.summaries[key][1].write_segment(seg, rows)
+        for item in block.later:   # sheets the block has no rows for: the order on each sheet is kept
+            self._add_summary(item)
+        for seg, rows in block.actions:
+            self.action_sheets.write_segment(seg, rows)
 
     def close(self) -> None:
         if not self.summaries:   # no good row: still a summary sheet, empty, that says why
@@ -242,6 +308,17 @@ class XlsxOut:
 
     def discard(self) -> None:
         self.book.discard()
+
+
+@dataclass(frozen=True)
+class SheetBlock:
+    """A chunk's good rows encoded by a worker (XlsxOut.render): per summary sheet (its key, its rows
+    deflated, how many), the action rows as (segment, rows) — several, so that a sheet continued
+    inside them costs the parent the inflating of one —, and the offices whose summary row the
+    parent writes (their sheet was not ready when the workers were forked)."""
+    summaries: tuple
+    actions: tuple
+    later: tuple
 
 
 class JsonOut:

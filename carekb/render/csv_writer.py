@@ -11,10 +11,7 @@ has 5 million action rows, too many to go cell by cell.
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import os
 import re
-import shutil
 from pathlib import Path
 
 from carekb.i18n import t
@@ -24,27 +21,13 @@ from carekb.model.errors import CarekbError
 CP932_LOOKALIKES = str.maketrans({"\u2013": "-", "\u2014": "\u2015", "\u2212": "\uff0d", "\u301c": "\uff5e",
                                   "\u2016": "\u2225", "\u00a2": "\uffe0", "\u00a3": "\uffe1", "\u00ac": "\uffe2"}
                                  | {chr(0x3251 + i): f"({21 + i})" for i in range(15)})   # ㉑–㉟: CP932 stops at ⑳
-def _copy(src: int, dst: int, count: int) -> int:
-    """Bytes from one file to the end of another without passing through Python (sendfile where
-    copy_file_range is missing)."""
-    if hasattr(os, "copy_file_range"):
-        try:
-            return os.copy_file_range(src, dst, count)
-        except OSError as e:
-            if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
-                raise
-    if hasattr(os, "sendfile"):
-        return os.sendfile(dst, src, None, count)
-    with os.fdopen(os.dup(src), "rb") as s, os.fdopen(os.dup(dst), "ab") as d:
-        shutil.copyfileobj(s, d, count)
-    return count
-
-
 FLUSH_ROWS = 512   # rows joined and written at once: ~150 kB of actions stay in the CPU cache (4,096: 2× slower)
 
 
 class CsvWriter:
     """Rows appended one at a time or as encoded parts, written every FLUSH_ROWS rows."""
+
+    row_end = b"\r\n"    # what ends an encoded row (carekb.render.encoded_rows joins whole rows with it)
 
     def __init__(self, path: str | Path, headers: list[str], encoding: str = "utf-8-sig", comments=(),
                  target: str = ""):
@@ -94,22 +77,15 @@ class CsvWriter:
         self._pending += seq
         self._count(k)
 
-    def append_file(self, part: Path, rows: int) -> None:
-        """`rows` whole rows already encoded in a part file (by a worker process), copied by the kernel
-        (copy_file_range) and removed."""
+    def ordered_start(self) -> tuple[int, int]:
+        """(file descriptor, end of what is written): where OrderedFiles may place rows (pwrite) from here."""
         self._flush()
-        try:
-            with part.open("rb") as src:
-                size = os.fstat(src.fileno()).st_size
-                done = 0
-                while done < size:
-                    n = _copy(src.fileno(), self._f.fileno(), size - done)
-                    if n <= 0:
-                        raise OSError(errno.EIO, "short copy")
-                    done += n
-            part.unlink()
-        except OSError as e:
-            raise CarekbError(t("files.cannot_write", reason=e.strerror), self.target) from None
+        return self._f.fileno(), self._f.tell()
+
+    def placed(self, end: int, rows: int) -> None:
+        """`rows` whole rows were placed by OrderedFiles up to `end`: go on writing from there."""
+        self._flush()
+        self._f.seek(end)
         self.rows += rows
 
     def append(self, row) -> None:

@@ -15,25 +15,37 @@ renders a run of cells once, `write_rows` joins prefix + mid + end per row): tho
 `r` reference, which SpreadsheetML makes optional (a cell without one is the next column; an empty
 `<c/>` keeps a gap); rows keep theirs. Without the ever-changing cell references the sheet XML is
 a third smaller and deflates to a fifth (68 MB of action rows: 2.6 MB against 12.9 MB).
+
+Rows can also be encoded in other processes (batch workers, forked after the first rows were
+written) and arrive as deflated `Segment`s (`write_segment`). There the shared-string table is
+`frozen`: a string it already holds is a `t="s"` cell, any other an inline string (`t="inlineStr"`:
+office ids and names, unique per row), since what a worker adds to its copy of the table would never
+reach the file. Such rows carry no `r` either (the worker cannot know where its rows will land; a row
+without one is the row after the previous, as for cells); openpyxl, LibreOffice and our reader
+(carekb.inputs.tabular) read them so. Where a segment must be split (a continued sheet begins inside
+it) it is inflated and cut at row ends; the new sheet's width sample is read back from its XML.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from carekb.i18n import t
 from carekb.model.errors import CarekbError
-from carekb.render.zip_parts import DeflatedPart, deflated, write_zip
+from carekb.render.zip_parts import DeflatedPart, Segment, deflated, inflated, write_zip
 
 EXCEL_MAX_ROWS = 1_048_576
 _WIDTH_SAMPLE = 200
 _FLUSH_BYTES = 1 << 18      # XML joined and deflated at once: small enough to stay in the CPU cache
 _EPOCH = dt.date(1899, 12, 30)
+_WIDE = frozenset(("W", "F"))
 
 # Column kinds → cell style index in _STYLES (cellXfs order).
 TEXT, HEADER, YEN, DATE, ID, PCT, INT, WRAP = "text", "header", "yen", "date", "id", "pct", "int", "wrap"
@@ -54,6 +66,8 @@ class XlsxWriter:
         self.path, self.target = Path(path), target or str(path)
         self._tmp = Path(tempfile.mkdtemp(prefix=".xlsx-", dir=self.path.parent))
         self._strings: dict[str, int] = {}
+        self._texts: list[str] = []        # strings by index, made when a row is read back
+        self.frozen = False                # cells may only use strings already in the table (a worker)
         self.sheets: list[SheetWriter] = []
 
     def sheet(self, name: str, headers: list[str], layout: Layout | None = None, position: float | None = None) -> "SheetWriter":
@@ -67,6 +81,15 @@ class XlsxWriter:
         if k is None:
             k = self._strings[s] = len(self._strings)
         return k
+
+    def known(self, s: str) -> int | None:
+        """A string's index if the table holds it (in a worker: held when it was forked)."""
+        return self._strings.get(s)
+
+    def text(self, k: int) -> str:
+        if k >= len(self._texts):
+            self._texts = list(self._strings)
+        return self._texts[k]
 
     def close(self) -> None:
         """Finish every sheet and write the zip."""
@@ -105,6 +128,8 @@ class XlsxWriter:
 
 
 class SheetWriter:
+    row_end = b"</row>"    # what ends an encoded row (carekb.render.encoded_rows.ActionRows.whole_rows)
+
     def __init__(self, book: XlsxWriter, name: str, headers: list[str], layout: Layout, file: Path, position: float):
         self.book, self.name, self.headers, self.layout, self.file, self.position = book, name[:31], headers, layout, file, position
         self.kinds = layout.kinds or [TEXT] * len(headers)
@@ -145,8 +170,8 @@ class SheetWriter:
     def cells(self, values, start: int = 0, end: bool = False) -> bytes:
         """Cells for columns start, start+1, … without references, typed as `append` types them; `end`:
         the row ends here (trailing empty cells left out)."""
-        out = [_cell("", self._styles[i], self.kinds[i], v, self.book.string)
-               for i, v in enumerate(values, start)]
+        strings = self.book.known if self.book.frozen else self.book.string
+        out = [_cell("", self._styles[i], self.kinds[i], v, strings) for i, v in enumerate(values, start)]
         if end:
             while out and out[-1] == "<c/>":
                 out.pop()
@@ -173,6 +198,41 @@ class SheetWriter:
         self.rows += k
         self._emit(b"".join(seq))
 
+    def write_segment(self, seg: Segment, rows: int) -> None:
+        """`rows` rows encoded elsewhere (by `cells`, each `<row>` … `</row>`), once the width sample is done."""
+        if self.sampling:
+            raise ValueError("a segment before the width sample")   # a caller's mistake, not the user's
+        if self.rows + rows >= EXCEL_MAX_ROWS:
+            raise CarekbError(t("files.sheet_full", sheet=self.name, rows=EXCEL_MAX_ROWS), self.book.target)
+        self.part.write(b"".join(self._buf))
+        self._buf, self._size = [], 0
+        self.part.append(seg)
+        self.rows += rows
+
+    def write_xml(self, data: bytes, rows: int) -> None:
+        """`rows` whole rows as `write_segment` takes them, given as bytes."""
+        self.rows += rows
+        self._emit(data)
+
+    def values(self, row: bytes) -> list:
+        """The values of one row from `cells` (read back: cells in column order, `<c/>` an empty one)."""
+        out = []
+        for c in ElementTree.fromstring(row):
+            kind, v = c.get("t"), c.findtext("v")
+            if kind == "s":
+                out.append(self.book.text(int(v)))
+            elif kind == "inlineStr":
+                out.append(c.findtext("is/t"))
+            elif kind == "b":
+                out.append(v == "1")
+            elif v is None:
+                out.append(None)
+            elif self.kinds[len(out)] == DATE:
+                out.append(_EPOCH + dt.timedelta(days=int(v)))
+            else:   # written as repr(int) or repr(float): a float's always has one of . e n (inf, nan)
+                out.append(float(v) if any(ch in v for ch in ".en") else int(v))
+        return out + [None] * (len(self.headers) - len(out))
+
     def _emit(self, data: bytes) -> None:
         self._buf.append(data)
         self._size += len(data)
@@ -191,7 +251,9 @@ class SheetWriter:
         def width(v) -> int:
             t = v.isoformat() if isinstance(v, dt.date) else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) \
                 else "" if v is None else str(v)
-            return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in t[:60])
+            t = t[:60]
+            # wide (W, F) characters count twice; C-level loops: a sheet's sample is ~4,000 cells
+            return len(t) if t.isascii() else len(t) + sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, t)))
         widths = "".join(
             f'<col min="{i + 1}" max="{i + 1}" width="{min(60, max(6, max(width(r[i]) for r in [self.headers] + sample) + 2 + (2 if self.kinds[i] == YEN else 0)))}" '
             'customWidth="1"/>' for i in range(len(self.headers)))
@@ -240,6 +302,8 @@ class SheetWriter:
 class SheetSeries:
     """A table that may pass Excel's row limit: NAME, then NAME(2), NAME(3)... each with the header."""
 
+    row_end = SheetWriter.row_end
+
     def __init__(self, book: XlsxWriter, name: str, headers: list[str], layout: Layout | None = None,
                  position: float | None = None, max_rows: int = EXCEL_MAX_ROWS):
         self.book, self.name, self.headers, self.layout, self.max_rows = book, name, headers, layout, max_rows
@@ -249,9 +313,7 @@ class SheetSeries:
     def append(self, row) -> None:
         s = self.sheets[-1]
         if s.rows + 1 >= self.max_rows:
-            k = len(self.sheets) + 1
-            s = self.book.sheet(f"{self.name[:31 - len(str(k)) - 2]}({k})", self.headers, self.layout, self.position + k / 1000)
-            self.sheets.append(s)
+            s = self._next()
         s.append(row)
 
     def cells(self, values, start: int = 0, end: bool = False) -> bytes:
@@ -259,6 +321,57 @@ class SheetSeries:
 
     def int_cell(self, start: int) -> tuple[bytes, bytes]:
         return self.sheets[-1].int_cell(start)
+
+    @property
+    def sampling(self) -> bool:
+        return self.sheets[-1].sampling
+
+    def write_segment(self, seg: Segment, rows: int) -> None:
+        """`rows` rows encoded elsewhere (SheetWriter.write_segment), continued on further sheets as
+        `append` would; a segment that cannot go whole to the current sheet is inflated and cut."""
+        s = self.sheets[-1]
+        if not s.sampling and s.rows + rows < self.max_rows:
+            s.write_segment(seg, rows)
+            return
+        carry = b""
+        for piece in inflated(seg):
+            data = carry + piece
+            end = data.rfind(b"</row>")
+            if end < 0:
+                carry = data
+                continue
+            self._write_xml(data, end + 6)
+            carry = data[end + 6:]
+        assert not carry, "a segment that ends inside a row"
+
+    def _write_xml(self, data: bytes, stop: int) -> None:
+        """The whole rows of data[:stop], on the current sheet and those after it."""
+        pos = 0
+        while pos < stop:
+            s = self.sheets[-1]
+            if s.rows + 1 >= self.max_rows:
+                s = self._next()
+            if s.sampling:   # a new sheet's first rows set its column widths: they go as values
+                end = data.index(b"</row>", pos) + 6
+                s.append(s.values(data[pos:end]))
+                pos = end
+                continue
+            room = self.max_rows - 1 - s.rows
+            end, k = pos, data.count(b"</row>", pos, stop)
+            if k <= room:
+                end = stop
+            else:
+                for _ in range(room):
+                    end = data.index(b"</row>", end) + 6
+                k = room
+            s.write_xml(data[pos:end], k)
+            pos = end
+
+    def _next(self) -> SheetWriter:
+        k = len(self.sheets) + 1
+        s = self.book.sheet(f"{self.name[:31 - len(str(k)) - 2]}({k})", self.headers, self.layout, self.position + k / 1000)
+        self.sheets.append(s)
+        return s
 
     def fits(self, k: int) -> bool:
         """Whether k rows can go to `write_rows`: the current sheet has room and its width sample is done."""
@@ -281,7 +394,8 @@ class SheetSeries:
 
 
 def _cell(ref: str, style: str, kind: str, v, strings) -> str:
-    """One cell's XML (`<c/>` for an empty one); `ref` is ' r="B7"' or empty. A header cell is always text."""
+    """One cell's XML (`<c/>` for an empty one); `ref` is ' r="B7"' or empty. A header cell is always text;
+    `strings(text)` gives its index in the shared strings, or None for an inline string."""
     if v is None or v == "":
         return "<c/>"
     if isinstance(v, bool):
@@ -291,7 +405,11 @@ def _cell(ref: str, style: str, kind: str, v, strings) -> str:
             return f'<c{ref}{style}><v>{v!r}</v></c>'
         if isinstance(v, dt.date):
             return f'<c{ref}{style}><v>{(v - _EPOCH).days}</v></c>'
-    return f'<c{ref}{style} t="s"><v>{strings(str(v))}</v></c>'
+    text = str(v)
+    k = strings(text)
+    if k is None:   # not in the shared-string table and not to be added: inline
+        return f'<c{ref}{style} t="inlineStr"><is><t xml:space="preserve">{_esc(text)}</t></is></c>'
+    return f'<c{ref}{style} t="s"><v>{k}</v></c>'
 
 
 def xlsx_bytes(sheets: dict[str, tuple[list[str], list[list]]]) -> bytes:
@@ -334,9 +452,12 @@ _STYLES = (f'{_XML}<styleSheet xmlns="{_MAIN}">'
            '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 # Characters XML 1.0 cannot hold (C0 controls other than tab, newline, carriage return).
 _BAD_XML = {c: None for c in range(32) if c not in (9, 10, 13)}
+_NEEDS_ESC = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f]')     # what _esc changes
 
 
 def _esc(s: str) -> str:
+    if not _NEEDS_ESC.search(s):   # most text: a search is 15× cheaper than the translate (a name in every row)
+        return s
     return s.translate(_BAD_XML).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
