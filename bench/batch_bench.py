@@ -3,6 +3,7 @@ start to files published) to .csv and .xlsx, both pledge modes (the default).
 
     python bench/batch_bench.py [--sizes 10000,100000] [--formats csv,xlsx] [--repeat 3] [--seed 7] [--keep DIR]
     python bench/batch_bench.py --in-process 100000     # evaluation of both modes only, no files
+    python bench/batch_bench.py --in-process 100000 --solve-only   # only its solver part (solver/columnar.py)
 
 Prints the machine, then per size and format the min and median wall time of `--repeat` runs,
 the read / evaluate / write split of the fastest run (from the hidden `--timings` option), and
@@ -74,21 +75,28 @@ def run_batch(src: Path, out: Path) -> tuple[float, str, float, float]:
     return elapsed, split.removeprefix("timings: "), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def in_process(n: int, seed: int, repeat: int) -> None:
+def in_process(n: int, seed: int, repeat: int, solve_only: bool = False) -> None:
     """Evaluation of both pledge modes for n generated offices in this one process, no I/O: the batch's
     own path (app/batch_eval.briefs: situations, buckets, array tie-break, brief tuples). The first
-    run includes compiling the rules; the others find them compiled, as a batch's later chunks do."""
+    run includes compiling the rules; the others find them compiled, as a batch's later chunks do.
+    solve_only: time only `columnar.solve` (the slots of every tier, no brief tuples)."""
     from carekb.app.batch_eval import briefs
+    from carekb.solver import columnar
+    from carekb.solver.vectorized import gc_paused
+
+    def solve(kb, offices, modes):
+        with gc_paused():    # as briefs() runs it
+            return columnar.solve(kb, offices, modes)
 
     kb = load_kb()
     offices = generate(kb, n, seed)
     times, cpu = [], []
     for _ in range(repeat + 1):
         t, c = time.perf_counter(), time.process_time()
-        assert len(briefs(kb, offices, (True, False))) == n
+        assert len((solve if solve_only else briefs)(kb, offices, (True, False))) == n
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    print(f"in-process evaluation, both pledge modes, {n:,} offices: first (compiling) {times[0]:.2f} s; then min "
+    print(f"in-process {'columnar.solve' if solve_only else 'evaluation'}, both pledge modes, {n:,} offices: first (compiling) {times[0]:.2f} s; then min "
           f"{min(times[1:]):.2f} s, median {statistics.median(times[1:]):.2f} s (CPU min {min(cpu[1:]):.2f} s)  "
           f"load {os.getloadavg()[0]:.1f}")
 
@@ -101,10 +109,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", metavar="DIR", help="keep the generated input and outputs here")
     ap.add_argument("--in-process", type=int, metavar="N", help="time only the evaluation of N offices, both modes")
+    ap.add_argument("--solve-only", action="store_true", help="with --in-process: time only the solver's part")
     args = ap.parse_args()
     print(f"machine: {machine()}")
     if args.in_process:
-        in_process(args.in_process, args.seed, args.repeat)
+        in_process(args.in_process, args.seed, args.repeat, args.solve_only)
         return
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="carekb-batch-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -3,26 +3,28 @@ answers of `gap.solve_tier` (checked against it, and the array tie-break against
 tests/test_columnar.py).
 
 1. Situations. An office's compiled rules depend on its service, date, pledge mode, the composite
-   requirements it meets and the truth of the KB's office conditions. A frame per (service, date)
-   holds, per office fact, a dict from value to the id of its truths, so placing an office is one
-   attribute getter, one C-level map over those dicts and one dict lookup; each situation (ranked
-   tiers, reachability, compiled tables, exceptions held) is built once, with a real `rules.Context`.
+   requirements it meets and the truth of the KB's office conditions. Each (service, date) is a
+   frame (scheme, period) and each fact value in a period has the id of its truths, so the key of
+   every office is built by C-level maps over columns of facts, with one dict lookup per fact and
+   one per office; each situation (ranked tiers, reachability, compiled tables, exceptions held) is
+   built once, with a real `rules.Context`.
 2. Jobs. Each reachable (office, mode, tier) is a row of the bucket of its compiled table (with the
    scheme, item list and exceptions held), across the whole input: a few hundred buckets, however
    many offices. Jobs are grouped by numpy (a table of bucket ids per situation and rank, one sort),
    and the actions in place of every office are summed from flat arrays of its names' bits.
-3. One numpy pass per bucket (in blocks of rows), term group by term group: each group's workplace
+3. One numpy pass per bucket (in blocks of rows), term group by term group. Each group's workplace
    completion — cost, the items it adds (as `workplace.complete_unit` picks them: must-include, then
    per category, then overall, lowest number first) and the exception relied on (as
-   `workplace.best_completion`: the first strictly cheaper) — then `gap.choose`'s order as one
-   uint64 key per (row, term): fewer actions, fewer pledges, then the missing set first in sorted
-   name order (all candidates have as many actions as their cost, and for equal-size sets the first
-   in sorted order holds the least name of their symmetric difference: with bits ranked by name,
-   least name highest, the larger integer); its row maximum, first in DNF order within the group;
-   across groups the same key, then the items added (ranked the same way), then DNF order. Term
-   names sort before every `workplace.N`, so the term part decides before the items part (checked
-   per table; a table where that fails is solved one job at a time). A table whose key would not
-   fit 64 bits takes the staged tie-break (one matrix per criterion).
+   `workplace.best_completion`: the first strictly cheaper) — is computed once per call for every
+   office of its item list. Then `gap.choose`'s order is one uint64 key per (term, row), highest
+   best: fewer actions, fewer pledges, the missing set first in sorted name order (all candidates
+   have as many actions as their cost, and for equal-size sets the first in sorted order holds the
+   least name of their symmetric difference: with bits ranked by name, least name highest, the
+   larger integer), then (last − DNF position), so the maximum is also the first in DNF order.
+   Between groups whose keys tie above the position, the items added decide (ranked the same way),
+   then the position. Term names sort before every `workplace.N`, so the term part decides before
+   the items part (checked per table; a table where that fails is solved one job at a time). A
+   table whose key would not fit 64 bits takes the staged tie-break (one matrix per criterion).
 4. Back in Python once per distinct (missing actions, items added, exception): its slot tuple,
    memoised for the run and found for every job by one C-level map.
 """
@@ -30,8 +32,8 @@ tests/test_columnar.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain, repeat
-from operator import attrgetter
+from itertools import chain, compress, count, repeat
+from operator import attrgetter, is_
 
 import numpy as np
 
@@ -109,14 +111,16 @@ class _Run:
     """The situations and buckets of one KB, kept between calls (a batch solves its input chunk by
     chunk: each chunk reuses the compiled tables, permutations, names and slot tuples of the ones before)."""
 
-    LIMIT = 100_000         # situations kept at most: a hostile input of ever new dates cannot grow memory without end
-    SLOT_LIMIT = 1_000_000  # slot tuples kept at most (a few hundred bytes each)
+    LIMIT = 100_000         # situations, frames, fact values kept at most: a hostile input of ever new dates or
+                            # wages cannot grow memory without end
+    SLOT_LIMIT = 300_000    # slot tuples kept at most (about 250 bytes each with their key)
+    KEY_BITS = 64           # of the packed slot key (tests lower it to check the tuple keys)
 
     @classmethod
     def of(cls, kb: KB) -> "_Run":
         memo = terms.state(kb).memo
         run = memo.get(cls)
-        if run is None or len(run.situations) > cls.LIMIT:
+        if run is None or max(len(run.situations), len(run.frames), len(run.truths)) > cls.LIMIT:
             run = memo[cls] = cls(kb)
         return run
 
@@ -135,9 +139,14 @@ class _Run:
         self.rules: dict[tuple, tuple] = {}         # rule situation -> (Context, {tier id: _Bucket or None})
         self.buckets: dict[tuple, _Bucket] = {}
         self.bucket_list: list[_Bucket] = []
+        self.by_dnf: dict[int, tuple] = {}          # id(compiled DNF) -> (the DNF, {rest of its bucket key: bucket})
         self.tags: list[tuple] = []                 # (scheme KB, exception relied on or None)
         self.tag_ix: dict[tuple, int] = {}
-        self.slots: dict[tuple, tuple] = {}         # (missing mask, items added, tag) -> slot tuple
+        self.slots: dict[int, tuple] = {}           # (missing mask, items added, tag + 1) packed per layout -> slot tuple
+        self.layout: tuple | None = None            # bits of the three fields of the packed key
+        # bits of an items-added mask: item n is bit n of the period's list
+        self.items_bits = max((max(v, default=0) + 1 for k in (kb, *kb.schemes.values()) for v in k.items.values()), default=0)
+        self.wide_slots: dict[tuple, tuple] = {}    # (missing mask, items added, tag) -> slot tuple, when they do not fit
         self.orders: dict[str, dict] = {}           # scheme cache key -> action id -> report order
         self.items_of: dict[int, tuple] = {}        # items added -> their action ids
         self.parts: dict[tuple, tuple] = {}         # (scheme cache key, missing mask) -> _parts
@@ -231,12 +240,19 @@ class _Run:
     def _bucket(self, ctx: Context, tier: Tier) -> _Bucket:
         """The bucket of the tier's compiled table: equal DNFs compiled for different situations share one."""
         dnf = compile_tier(ctx, tier.id)
-        key = (dnf, ctx.kb.scheme, ctx.period.item_list, tuple(e.id for e in ctx.exceptions()))   # by value
+        rest = (ctx.kb.scheme, ctx.period.item_list, tuple(e.id for e in ctx.exceptions()))
+        same = self.by_dnf.get(id(dnf))   # compile_tier shares equal DNFs: the identity finds most without hashing one
+        if same is not None and same[0] is dnf and rest in same[1]:
+            return same[1][rest]
+        key = (dnf,) + rest   # by value
         bucket = self.buckets.get(key)
+        if same is None or same[0] is not dnf:
+            same = self.by_dnf[id(dnf)] = (dnf, {})
         if bucket is None:
             bucket = self.buckets[key] = _Bucket(ctx.kb, terms.registry(ctx.kb).table(dnf), ctx.period.item_list,
                                                  ctx.exceptions(), self._tag, len(self.bucket_list))
             self.bucket_list.append(bucket)
+        same[1][rest] = bucket
         return bucket
 
     def _tag(self, kb: KB, exception) -> int:
@@ -249,19 +265,26 @@ class _Run:
 
     def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per situation: its bucket id per rank (-1: closed by history, or past its last tier), its
-        number of tiers, its scheme, its item list."""
-        if self.tables is None or self.tables[0] != len(self.sits):
-            width = max(len(s.ranked) for s in self.sits)
-            ids = np.full((len(self.sits), width), -1, np.int64)
-            for i, s in enumerate(self.sits):
-                ids[i, :len(s.buckets)] = [b.index if b is not None else -1 for b in s.buckets]
-            for s in self.sits:
+        number of tiers, its scheme, its item list (extended by the situations new since the last call)."""
+        done = self.tables[1].shape[0] if self.tables else 0
+        if done != len(self.sits):
+            new = self.sits[done:]
+            for s in new:
                 if s.kb.scheme not in self.schemes:
                     self.schemes[s.kb.scheme] = len(self.scheme_kbs)
                     self.scheme_kbs.append(s.kb)
-            lists = [self.lists.setdefault((s.kb.cache_key, s.period.item_list), len(self.lists)) for s in self.sits]
-            self.tables = (len(self.sits), ids, np.array([len(s.ranked) for s in self.sits], np.int64),
-                           np.array([self.schemes[s.kb.scheme] for s in self.sits], np.int64), np.array(lists, np.int64))
+            width = max(len(s.ranked) for s in new)
+            if self.tables:
+                width = max(width, self.tables[1].shape[1])
+            rows = [[b.index if b is not None else -1 for b in s.buckets] for s in new]
+            ids = np.array([r + [-1] * (width - len(r)) for r in rows], np.int64)
+            parts = (ids, np.array(list(map(len, rows)), np.int64), np.array([self.schemes[s.kb.scheme] for s in new], np.int64),
+                     np.array([self.lists.setdefault((s.kb.cache_key, s.period.item_list), len(self.lists)) for s in new], np.int64))
+            if self.tables:
+                old = self.tables[1]
+                old = np.pad(old, ((0, 0), (0, width - old.shape[1])), constant_values=-1)
+                parts = (np.concatenate([old, ids]),) + tuple(np.concatenate([o, p]) for o, p in zip(self.tables[2:], parts[1:]))
+            self.tables = (len(self.sits),) + parts
         return self.tables[1:]
 
     # --- 2. jobs -----------------------------------------------------------------------------------
@@ -281,6 +304,8 @@ class _Run:
             placed, counts, items = [o for o, f in zip(offices, fit.tolist()) if f], counts[fit], items[keep]
         else:
             placed = offices
+        if not placed:
+            return [None] * n
         sid = self._place(placed, modes)
         if terms.registry(self.kb).registered() > 64 or any(terms.registry(k).registered() > 64 for k in self.kb.schemes.values()):
             return [None] * n
@@ -312,8 +337,7 @@ class _Run:
         wp_base = len(names)   # workplace item n has column wp_base + n
         table = np.zeros((len(self.scheme_kbs), wp_base + 64), U64)
         for s, kb in enumerate(self.scheme_kbs):
-            bits = terms.registry(kb)._s.bits
-            table[s] = [bits.get(a, 0) for a in names] + [bits.get(actions.workplace(k), 0) for k in range(64)]
+            table[s] = terms.registry(kb).bits_of(chain(names, map(actions.workplace, range(64))))
         met_counts = np.fromiter(map(len, mets), np.int64, len(mets))
         pledge_counts = np.fromiter(map(len, pledged), np.int64, len(pledged))
         base = _per_office(met_counts, table[np.repeat(scheme, met_counts), met_ix]) | \
@@ -342,7 +366,9 @@ class _Run:
         slots.fill(HISTORY)
         flat = bucket_ids.ravel()
         jobs = np.flatnonzero(flat >= 0)
-        jobs = jobs[np.argsort(flat[jobs], kind="stable")]
+        of_job = flat[jobs]
+        # a stable sort of 16-bit keys is a radix sort: a few hundred buckets need no more
+        jobs = jobs[np.argsort(of_job.astype(np.int16) if len(self.bucket_list) < 1 << 15 else of_job, kind="stable")]
         ends = np.cumsum(np.bincount(flat[jobs], minlength=len(self.bucket_list)))
         miss, added, tag = np.zeros(len(jobs), U64), np.zeros(len(jobs), U64), np.full(len(jobs), -1, np.int64)
         narrow = np.ones(len(jobs), bool)
@@ -365,23 +391,51 @@ class _Run:
             start = end
         if not narrow.all():
             jobs, miss, added, tag = jobs[narrow], miss[narrow], added[narrow], tag[narrow]
-        memo = self.slots
-        if len(memo) > self.SLOT_LIMIT:
-            memo.clear()
-            self.parts.clear()
-            self.items_of.clear()
-        memo[(0, 0, -1)] = IMPOSSIBLE
-        miss, added, tag = miss.tolist(), added.tolist(), tag.tolist()
-        found = list(map(memo.get, zip(miss, added, tag)))
-        if None in found:
-            for i, slot in enumerate(found):
-                if slot is None:
-                    key = (miss[i], added[i], tag[i])
-                    found[i] = memo.get(key) or memo.setdefault(key, self._slot(*key))
+        found = self._slots(miss, added, tag)
         k = jobs // width
         slots[starts[k] + (jobs - k * width)] = np.fromiter(found, object, len(found))
         slots = slots.tolist()
         return list(map(slots.__getitem__, map(slice, starts.tolist(), (starts + lengths).tolist())))
+
+    def _slots(self, miss: np.ndarray, added: np.ndarray, tag: np.ndarray) -> list[tuple]:
+        """The slot tuple of every (missing mask, items added, tag), memoised for the run under one
+        integer key when the three fit 64 bits (a dict lookup per job then hashes an int, not a tuple)."""
+        terms_bits = max(terms.registry(k).registered() for k in self.scheme_kbs)
+        items_bits = max(int(added.max(initial=0)).bit_length(), self.items_bits)
+        if self.layout is None or self.layout[:2] != (terms_bits, items_bits) or self.layout[2] < len(self.tags).bit_length():
+            # the tag takes the bits left: the layout (and the memo) lasts until the registry grows
+            self.layout = (terms_bits, items_bits, max(64 - terms_bits - items_bits, len(self.tags).bit_length()))
+            self.slots.clear()
+        if len(self.slots) > self.SLOT_LIMIT:
+            self.slots.clear()
+            self.parts.clear()
+            self.items_of.clear()
+        terms_bits, items_bits, tag_bits = self.layout
+        if terms_bits + items_bits + tag_bits > self.KEY_BITS:
+            return self._slots_by_tuple(miss.tolist(), added.tolist(), tag.tolist())
+        memo = self.slots
+        memo[0] = IMPOSSIBLE        # tag -1 and nothing missing: key 0
+        keys = (miss | added << U64(terms_bits) | (tag + 1).astype(U64) << U64(terms_bits + items_bits)).tolist()
+        found = list(map(memo.get, keys))
+        if None in found:
+            terms_mask, items_mask = (1 << terms_bits) - 1, (1 << items_bits) - 1
+            for i in compress(count(), map(is_, found, repeat(None))):
+                key = keys[i]
+                found[i] = memo.get(key) or memo.setdefault(key, self._slot(
+                    key & terms_mask, key >> terms_bits & items_mask, (key >> (terms_bits + items_bits)) - 1))
+        return found
+
+    def _slots_by_tuple(self, miss: list, added: list, tag: list) -> list[tuple]:
+        memo = self.wide_slots
+        memo[(0, 0, -1)] = IMPOSSIBLE
+        if len(memo) > self.SLOT_LIMIT:
+            memo.clear()
+        found = list(map(memo.get, zip(miss, added, tag)))
+        if None in found:
+            for i in compress(count(), map(is_, found, repeat(None))):
+                key = (miss[i], added[i], tag[i])
+                found[i] = memo.get(key) or memo.setdefault(key, self._slot(*key))
+        return found
 
     def _complete(self, kb: KB, list_id: str, variants: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`_complete` for every office of this call on this item list, once per distinct list and needs
@@ -496,7 +550,8 @@ class _Bucket:
                                        for k, n in enumerate(sorted(item_names, key=item_names.get))])
         pledge_bits = reg.pledge_mask() & used
         self.pledges = pledge_bits.bit_count()
-        # the packed key, high to low: (most cost + 1 - cost), (pledges in table - pledges), ranked missing terms
+        # the packed key, high to low: (most cost + 1 - cost), (pledges in table - pledges), ranked missing
+        # terms, (last - DNF position)
         self.term_bits = len(names)
         self.pledge_width = self.pledges.bit_length()
         self.top = len(names) + 64 + 1          # above any cost: the missing terms and items added
@@ -504,10 +559,6 @@ class _Bucket:
         self.order_bits = last.bit_length()     # lowest: (last - DNF position), so the first term wins ties
         self.packed = self.top.bit_length() + self.pledge_width + self.term_bits + self.order_bits <= self.WIDTH
         self.ranked_pledges = int(self.term_perm(np.array([pledge_bits], U64))[0])
-        self.of_order = np.zeros((last + 1, 2), np.intp)     # DNF position -> (group, column in it)
-        for gi, g in enumerate(self.table):
-            for j, i in enumerate(g.order):
-                self.of_order[i] = gi, j
         self.items_tie = sum(1 for g in self.table if g.rules) > 1   # else equal keys add no items or the same
         self.groups = []
         for g in self.table:
@@ -516,6 +567,16 @@ class _Bucket:
             tags = np.array([self.tag(self.kb, e) for e, _ in variants] if variants else [self.tag(self.kb, None)], np.int64)
             self.groups.append((g, masks, self.term_perm(masks), np.array(g.order, np.int64), masks & U64(pledge_bits),
                                 variants, tags))
+        # by DNF position: the term's mask and group; per group: its row among the completions (the
+        # last, of zeros, for a group without) and the tag of each variant
+        self.mask_at, self.group_at = np.zeros(last + 1, U64), np.zeros(last + 1, np.intp)
+        for gi, g in enumerate(self.table):
+            self.mask_at[list(g.order)], self.group_at[list(g.order)] = g.masks, gi
+        with_rules = [gi for gi, grp in enumerate(self.groups) if grp[5] is not None]
+        self.completion_row = np.array([with_rules.index(gi) if gi in with_rules else len(with_rules)
+                                        for gi in range(len(self.groups))], np.intp)
+        width = max(len(grp[6]) for grp in self.groups)
+        self.tag_at = np.array([np.pad(grp[6], (0, width - len(grp[6])), constant_values=-1) for grp in self.groups])
 
     def _completions(self, rules: frozenset):
         """The needs to try for a term group's workplace rules: without exception, then each applicable one."""
@@ -593,19 +654,16 @@ class _Bucket:
 
     def _chosen(self, open_masks: np.ndarray, best: np.ndarray, comps: list):
         """(missing registry bits, items added, tag) per row of the term its best key names."""
-        n = len(open_masks)
-        group, col = self.of_order[(1 << self.order_bits) - 1 - (best & U64((1 << self.order_bits) - 1)).astype(np.intp)].T
-        miss, added, tag = np.zeros(n, U64), np.zeros(n, U64), np.full(n, -1, np.int64)
-        c = 0
-        for gi, (g, masks, ranked, order, _, variants, tags) in enumerate(self.groups):
-            rows = np.flatnonzero(group == gi) if len(self.groups) > 1 else slice(None)
-            miss[rows] = open_masks[rows] & masks[col[rows]]
-            if variants is None:
-                tag[rows] = tags[0]
-            else:
-                added[rows] = comps[c][0][rows]
-                tag[rows] = tags[comps[c][1][rows]]
-                c += 1
+        last = (1 << self.order_bits) - 1
+        position = last - (best & U64(last)).astype(np.intp)
+        miss, group = open_masks & self.mask_at[position], self.group_at[position]
+        if comps:
+            rows, zeros = np.arange(len(best)), np.zeros(len(best), np.int64)
+            at = self.completion_row[group]
+            added = np.stack([a for a, _ in comps] + [zeros.astype(U64)])[at, rows]
+            tag = self.tag_at[group, np.stack([w for _, w in comps] + [zeros])[at, rows]]
+        else:
+            added, tag = np.zeros(len(best), U64), self.tag_at[group, 0]
         none = best == 0
         miss[none], added[none], tag[none] = 0, 0, -1
         return miss, added, tag
@@ -716,13 +774,12 @@ class _Permutation:
 
     def __init__(self, moves: list[tuple[int, int]]):
         self.tables = []
+        values = np.arange(256, dtype=U64)[:, None]
         for byte in range(8):
             part = [(src - 8 * byte, dst) for src, dst in moves if 8 * byte <= src < 8 * byte + 8]
             if part:
-                values, table = np.arange(256, dtype=U64), np.zeros(256, U64)
-                for src, dst in part:
-                    table |= ((values >> U64(src)) & U64(1)) << U64(dst)
-                self.tables.append((U64(8 * byte), table))
+                src, dst = np.array(part, U64).T
+                self.tables.append((U64(8 * byte), np.bitwise_or.reduce(((values >> src) & U64(1)) << dst, axis=1)))
 
     def __call__(self, masks: np.ndarray) -> np.ndarray:
         out = np.zeros(masks.shape, U64)

@@ -10,6 +10,9 @@ effort their number is its bit count.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
+from itertools import repeat
+from operator import or_
 
 from carekb.model.actions import is_pledge
 from carekb.solver.state import SolverState, state
@@ -54,12 +57,11 @@ class Registry:
 
     def have_mask(self, actions) -> int:
         """Like mask_of, but ids that no term has used yet need no bit: they cannot matter."""
-        bits, m = self._s.bits, 0
-        for a in actions:
-            b = bits.get(a)
-            if b:
-                m |= b
-        return m
+        return reduce(or_, map(self._s.bits.get, actions, repeat(0)), 0)   # C-level loop: a call per office
+
+    def bits_of(self, actions) -> list[int]:
+        """The bit of each action id, 0 for one no term has used."""
+        return list(map(self._s.bits.get, actions, repeat(0)))
 
     def names(self, mask: int) -> list[str]:
         """The action ids of a mask, lowest bit first."""

@@ -80,19 +80,32 @@ def test_briefs_equal_the_plain_path(kb, seed):
 
 
 @pytest.fixture
-def staged(kb, monkeypatch):
-    """A fresh run whose tables all take the staged tie-break (no key fits 0 bits)."""
+def unpacked(kb, monkeypatch):
+    """A fresh run where no key fits 0 bits: every table takes the staged tie-break, every slot a tuple key."""
     memo = columnar.terms.state(kb).memo
     monkeypatch.setattr(columnar._Bucket, "WIDTH", 0)
+    monkeypatch.setattr(columnar._Run, "KEY_BITS", 0)
     memo.pop(columnar._Run, None)
     yield
     memo.pop(columnar._Run, None)
 
 
-def test_the_staged_tie_break_equals_the_plain_solver(kb, staged):
+def test_the_staged_tie_break_and_tuple_keys_equal_the_plain_solver(kb, unpacked):
     offices = _vary(kb, generate(kb, 300, seed=5), 5)
     _slots_equal_plain(kb, offices)
-    assert not any(b.packed for b in columnar._Run.of(kb).bucket_list if hasattr(b, "packed"))
+    run = columnar._Run.of(kb)
+    assert not any(b.packed for b in run.bucket_list if hasattr(b, "packed"))
+    assert run.wide_slots and not run.slots
+
+
+def test_a_run_solves_chunk_after_chunk(kb):
+    """Later calls reuse the run's situations, tables and slot tuples, extended by what they add."""
+    columnar.terms.state(kb).memo.pop(columnar._Run, None)
+    offices = _vary(kb, generate(kb, 600, seed=8), 8)
+    for lo in range(0, 600, 200):
+        _slots_equal_plain(kb, offices[lo:lo + 200])
+    run = columnar._Run.of(kb)
+    assert run.tables[0] == len(run.sits) and run.tables[1].shape[0] == len(run.sits)
 
 
 def test_offices_the_array_path_does_not_take_are_none_in_place(kb):

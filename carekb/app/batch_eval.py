@@ -27,8 +27,7 @@ from carekb.app.batch_sheets import brief
 from carekb.app.report import money_lines, pct, reason_text
 
 _COST, _EXCEPTION = itemgetter(2), itemgetter(4)
-SAME_LIMIT = 100_000    # shared rows without a gain kept at most (a few MB per 10,000)
-MEMO_LIMIT = 50_000     # entries of a memo keyed by an office's facts: a hostile input cannot grow it without end
+MEMO_LIMIT = 50_000     # entries of a memo keyed by offices' facts or answers: hostile input cannot grow it
 
 
 def briefs(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple]:
@@ -57,29 +56,30 @@ class _Tiers:
         self.unknown = () if self.by_rate else \
             (unknown_rates_warning(kb, period, service, [t for t, r in zip(self.tids, self.rates) if r is None]),)
         self.notes = [tuple(tier_warnings(t.id, rate, None, t)) for t, rate in zip(ranked, self.rates)]
-        self.plans: dict = {}          # ranks closed by history -> _Shape
+        self.shapes: dict = {}         # ranks closed by history -> _Shape
+        self.bases: dict = {}          # highest tier id or None -> its _Plan (copied per _Shape)
         self.own: dict = {}            # (pledge mode, history counts) -> {office's own facts: their notes}
         self.exception_notes: dict = {}
         self.unreachable: dict = {}    # (rank, reason, May-2024 history) -> the target's row
         self.prices: dict = {}         # region -> the unit price as an integer ratio, or None
         self.attained: dict = {}       # tuple of attained tier ids -> itself
-        self.same: dict = {}           # (rank, id of a slot) -> (the slot, its row when no gain is known)
 
     def view(self, s: columnar.Situation) -> "_View":
         closed = frozenset(r for r, bucket in enumerate(s.buckets) if bucket is None)
-        shape = self.plans.get(closed)
+        shape = self.shapes.get(closed)
         if shape is None:
-            shape = self.plans[closed] = _Shape(self, closed)
+            shape = self.shapes[closed] = _Shape(self, closed)
         return _View(self, shape, s)
 
     def own_notes(self, s: columnar.Situation, o: Office, hist: bool, own: tuple) -> tuple:
+        """office_warnings, kept by the office's own facts (`own`) per pledge mode and history flag."""
         memo = self.own[(s.use_pledges, hist)]
         if len(memo) > MEMO_LIMIT:
             memo.clear()
         notes = memo[own] = tuple(office_warnings(self.kb, self.period, o, s.use_pledges, hist))
         return notes
 
-    def price(self, region: str):
+    def price(self, region: str) -> tuple[int, int] | None:
         if region not in self.prices:
             p = self.kb.prices.get((self.service, region))
             self.prices[region] = p.yen.as_integer_ratio() if p is not None else None
@@ -92,8 +92,7 @@ class _Shape:
     __slots__ = ("plans", "pick", "tids", "zeros")
 
     def __init__(self, t: _Tiers, closed: frozenset):
-        self.plans = {t.tids[hi] if hi is not None else None: _Plan(t, hi, closed)
-                      for hi in (None, *range(len(t.tids)))}
+        self.plans = _Plans(t, closed)
         ranks = [r for r in range(len(t.tids)) if r not in closed]
         if not ranks or ranks == list(range(ranks[0], ranks[-1] + 1)):     # a slice of them (a list)
             self.pick = itemgetter(slice(ranks[0], ranks[-1] + 1) if ranks else slice(0, 0))
@@ -128,14 +127,30 @@ class _View:
         return hit
 
 
+class _Plans(dict):
+    """A shape's plans by highest tier id (or None), each made when first asked."""
+
+    def __init__(self, t: _Tiers, closed: frozenset):
+        super().__init__()
+        self.t, self.closed = t, closed
+
+    def __missing__(self, tid: str | None) -> "_Plan":
+        base = self.t.bases.get(tid)
+        if base is None:
+            base = self.t.bases[tid] = _Plan(self.t, self.t.tids.index(tid) if tid is not None else None)
+        plan = self[tid] = base.closing(self.closed)
+        return plan
+
+
 class _Plan:
-    """For one highest attained tier (rank, or None) in situations with these tiers closed by history:
-    the targets above it, the notes of the tiers shown when no exception is relied on, per May-2024
-    history the target rows closed by history (None for the others, filled per office), the notes on money."""
+    """For one highest attained tier (rank, or None): the targets above it, the notes of the tiers
+    shown when no exception is relied on, the notes on money; and in situations with these tiers
+    closed by history (a copy per set of them), per May-2024 history the target rows closed by
+    history (None for the others, filled per office)."""
     __slots__ = ("t", "hi", "tid", "pct", "targets", "shown", "notes", "held_ratio", "closed", "templates", "money",
                  "joined")
 
-    def __init__(self, t: _Tiers, hi: int | None, closed: frozenset):
+    def __init__(self, t: _Tiers, hi: int | None):
         if hi is None:
             targets = tuple(range(len(t.tids)))
         elif t.by_rate:
@@ -143,14 +158,22 @@ class _Plan:
             targets = tuple(r for r in range(hi) if t.rates[r].pct > held)
         else:
             targets = tuple(range(hi))
-        self.t, self.hi, self.targets, self.closed = t, hi, targets, closed
+        self.t, self.hi, self.targets, self.closed = t, hi, targets, frozenset()
         self.tid, self.pct = (t.tids[hi], t.pcts[hi]) if hi is not None else (None, None)
         self.shown = ((hi,) if hi is not None else ()) + targets
         self.notes = t.unknown + tuple(n for r in self.shown for n in t.notes[r])
         self.held_ratio = t.ratios[hi] if hi is not None else None
         self.templates: dict = {}
-        self.money: dict = {}
+        self.money: dict = {}      # shared by the copies: the money notes do not depend on the tiers closed
         self.joined: dict = {}
+
+    def closing(self, closed: frozenset) -> "_Plan":
+        """This plan for situations with these tiers closed by history."""
+        out = object.__new__(_Plan)
+        for name in _Plan.__slots__:
+            setattr(out, name, getattr(self, name))
+        out.closed, out.templates = closed, {}
+        return out
 
     def warnings(self, shown: tuple, own: tuple, money: tuple) -> tuple:
         """The brief's warnings: the tiers' notes, the office's own, the money notes. No note can repeat
@@ -250,14 +273,10 @@ def _office_briefs(o: Office, outcomes: tuple) -> tuple:
             current, money = hit
             if opens:
                 rows = list(rows)
-                same = v.t.same
                 for i, r, tid, p, _ in opens:
                     sl = slots[r]
-                    if sl[0]:
-                        e = same.get((r, id(sl)))
-                        rows[i] = e[1] if e is not None and e[0] is sl else _same_row(same, r, sl, tid, p)
-                    else:
-                        rows[i] = _unreachable(v.t, o, r, sl[1], history)
+                    rows[i] = (tid, p, True, len(sl[3]), None, sl[5], sl[3], "") if sl[0] else \
+                        _unreachable(v.t, o, r, sl[1], history)
                 rows = tuple(rows)
         else:
             money = plan.money.get(True)
@@ -279,12 +298,13 @@ def _office_briefs(o: Office, outcomes: tuple) -> tuple:
                     sl = slots[r]
                     if sl[0]:
                         if current is None or ratio is None:
-                            rows[i] = _same_row(v.t.same, r, sl, tid, p)
-                            continue
-                        y = yens[r]
-                        if y is None:
-                            y = yens[r] = yen_at_ratios(units, ratio, price)
-                        rows[i] = (tid, p, True, len(sl[3]), y - current, sl[5], sl[3], "")
+                            gain = None
+                        else:
+                            y = yens[r]
+                            if y is None:
+                                y = yens[r] = yen_at_ratios(units, ratio, price)
+                            gain = y - current
+                        rows[i] = (tid, p, True, len(sl[3]), gain, sl[5], sl[3], "")
                     else:
                         rows[i] = _unreachable(v.t, o, r, sl[1], history)
                 rows = tuple(rows)
@@ -292,18 +312,6 @@ def _office_briefs(o: Office, outcomes: tuple) -> tuple:
         out.append(b)
         last = (shape, picked, b, plan, shown, money)
     return tuple(out)
-
-
-def _same_row(same: dict, r: int, sl: tuple, tid: str, p) -> tuple:
-    """The row of a reachable target whose gain is unknown: it depends on the slot only, so one is
-    shared by every office with that slot (fewer objects kept, fewer for the garbage collector to walk).
-    The entry keeps the slot, so the id in its key stays the slot's own."""
-    hit = same.get((r, id(sl)))
-    if hit is None or hit[0] is not sl:
-        if len(same) > SAME_LIMIT:
-            same.clear()
-        hit = same[(r, id(sl))] = (sl, (tid, p, True, len(sl[3]), None, sl[5], sl[3], ""))
-    return hit[1]
 
 
 def _kept(memo: dict, value, key=None):

@@ -11,6 +11,9 @@ down the full path, so that every error message stays exactly what it was.
 
     n, office_id, office_name, office_or_error = check_row(kb, source, n, cells, cols, roster, as_of)
 
+A batch worker checks a whole chunk at once with carekb.app.batch_rows_columns.check_rows (the same
+memos and readings, column by column); this row path is its fallback and its reference.
+
 The memos are bounded (entries and characters of the keys): a hostile file cannot grow them without
 limit, it only loses their benefit.
 """

@@ -1,10 +1,13 @@
 """A chunk of batch rows checked and bound column by column: exactly what `batch_rows.check_row`
-gives row by row, for less than half the time.
+gives row by row, for about two thirds of its cost (a worker's chunk of generated offices, without
+documents: 76k CPU instructions a row against 116k; bench/row_check_bench.py).
 
 The per-row fast path spends most of its time in Python's per-cell steps (a loop over the columns,
 a memo look-up, an unpacking, a dict store per cell). Here each column is looked up in the same
-memos (batch_rows._Rows) at once, with C-level map/zip, and the Offices and their profile
-documents are made from the columns (dict(zip(names, values)) per row). A row that any column
+memos (batch_rows._Rows) once per distinct cell, the cells looked up with C-level map/zip, and the
+Offices and their profile documents are made from the columns (dict(zip(names, values)) per row).
+What is left is mostly inherent: an Office's instance dict (a fifth), the met and workplace lists'
+words and frozensets (two fifths), a hash per fresh cell. A row that any column
 cannot vouch for (a reading not proved good, an over-long cell, a roster entry, a rare history
 layout, a date or item outside the rules) is done alone by check_row, so every Office and every
 error message stays what the full path makes.
@@ -55,6 +58,14 @@ def check_rows(kb: KB, source: str, raw: list, cols: dict[int, Column], roster: 
     for j in sorted(bad):
         out[j] = check_row(kb, source, ns[j], cells[j], cols, roster, as_of)
     return out
+
+
+def _ascii_text(col) -> bool:
+    """Every cell is ASCII text."""
+    try:
+        return "".join(col).isascii()
+    except TypeError:
+        return False
 
 
 def _text(col) -> bool:
@@ -181,16 +192,20 @@ class _Chunk:
         rows = self.rows
 
         def read_all(cells: list) -> list:
-            if _text(cells) and "".join(cells).isascii() and max(map(len, cells)) <= MAX_CELL_CHARS:
+            if _ascii_text(cells) and max(map(len, cells)) <= MAX_CELL_CHARS:
                 get = rows.digits.__getitem__
                 try:    # "1 3 5": _Rows.workplace's reading of an ASCII cell, in one comprehension
-                    docs = [list(map(get, v.replace(",", " ").replace(";", " ").split())) for v in cells]
+                    if self.documents:
+                        docs = [list(map(get, v.replace(",", " ").replace(";", " ").split())) for v in cells]
+                        out = list(zip(docs, map(frozenset, docs)))
+                    else:   # the item numbers alone
+                        out = list(zip(repeat(None), [frozenset(map(get, v.replace(",", " ").replace(";", " ").split()))
+                                                      for v in cells]))
                 except KeyError:    # a word not read yet: the cells one by one (which remember it)
                     pass
                 else:
-                    out = list(zip(docs, map(frozenset, docs)))
-                    for j, d in enumerate(docs):
-                        if not d:   # blank, or separators only: the cell's own path
+                    for j, (_, numbers) in enumerate(out):
+                        if not numbers:   # blank, or separators only: the cell's own path
                             out[j] = _items_cell(rows, memo, cells[j])
                     return out
             return [_items_cell(rows, memo, k if type(k) is str else k[1]) for k in cells]
@@ -214,18 +229,18 @@ class _Chunk:
                 cells = [keys[j][0] for j in at]
                 got = None
                 memo = rows.ids_of.get((key, sid))
-                if memo is not None and _text(cells) and "".join(cells).isascii() \
-                        and max(map(len, cells), default=0) <= MAX_CELL_CHARS:
+                if memo is not None and _ascii_text(cells) and max(map(len, cells), default=0) <= MAX_CELL_CHARS:
                     get = memo.__getitem__
                     words = [v.replace(",", " ").replace(";", " ").split() for v in cells]
                     try:    # _Rows.ids' reading of an ASCII cell, in one comprehension
-                        got = list(zip(words, map(frozenset, map(map, repeat(get), words))))
+                        got = list(zip(words if self.documents else repeat(None),
+                                       map(frozenset, map(map, repeat(get), words))))
                     except KeyError:   # a word not read yet: the cells one by one (which remember it)
                         got = None
                     else:
                         check = _BAD in memo.values()
-                        for j, (w, ids) in enumerate(got):
-                            if not w or (check and _BAD in ids):   # blank, separators only, or a bad word
+                        for j, (_, ids) in enumerate(got):
+                            if not ids or (check and _BAD in ids):   # blank, separators only, or a bad word
                                 got[j] = _ids_cell(rows, key, cells[j], skb)
                 if got is None:
                     got = [_ids_cell(rows, key, v if type(v) is str else v[1], skb) for v in cells]

@@ -259,7 +259,7 @@ class XlsxOut:
                 rows = summaries.get(key) or summaries.setdefault(key, [])
                 rows += (b"<row>", hit[2].encode(item, who), b"</row>")
             action_rows += whole_rows(item, b"<row>" + who, pending)   # rows <row>…</row> (the codec's row_end)
-            if len(pending) > FLUSH_ROWS:   # joined in cache-sized pieces (~2,000 rows)
+            if len(pending) > FLUSH_ROWS:   # joined in cache-sized pieces (512 target tiers' rows)
                 pieces.append(b"".join(pending))
                 pending = []
                 if action_rows >= SEGMENT_ROWS:
