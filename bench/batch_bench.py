@@ -62,9 +62,15 @@ def run_batch(src: Path, out: Path) -> tuple[float, str, float, float]:
     """(wall seconds, the --timings line, peak RSS MiB of the largest process of the run, CPU seconds of
     the run and its workers: on a shared machine the wall time alone misleads)."""
     exe = shutil.which("carekb") or str(Path(sys.executable).with_name("carekb"))
+    # the previous run's gigabytes still being written back would compete for the cores: measure this run alone
+    os.sync()
     t = time.perf_counter()
     # /usr/bin/time is not everywhere: wait4's rusage of the child gives the peak of the largest process
-    p = subprocess.Popen([exe, "batch", str(src), "--out", str(out), "--quiet", "--timings"], stderr=subprocess.PIPE, text=True)
+    # as an installed carekb starts: with its modules' bytecode cached (pip compiles it at install; an
+    # environment with PYTHONDONTWRITEBYTECODE would compile ~110 modules from source at every start)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    p = subprocess.Popen([exe, "batch", str(src), "--out", str(out), "--quiet", "--timings"], stderr=subprocess.PIPE,
+                         text=True, env=env)
     _, status, usage = os.wait4(p.pid, 0)
     elapsed = time.perf_counter() - t
     err = p.stderr.read()

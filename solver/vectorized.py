@@ -286,6 +286,9 @@ def _die_with_parent(parent: int) -> None:
     # Pool.terminate() stops idle workers with SIGTERM, and a worker that then unwinds through
     # Python's exit can hang on a lock its siblings hold. Workers are stopped, not cleaned up.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # No cyclic collection in a worker: it lives for one run, makes millions of small objects per
+    # chunk and no reference cycles, and each collection pass after a chunk cost ~5 % of its CPU.
+    gc.disable()
     try:
         import ctypes
 

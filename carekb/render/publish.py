@@ -24,6 +24,7 @@ from carekb.model.errors import CarekbError
 MANIFEST = "PUBLISH"
 SUFFIX = ".partial"
 PREFIX = ".carekb-"
+OLD = ".replaced-"   # an output's previous file, moved into the partial folder while publishing
 
 
 class OutputSet:
@@ -72,13 +73,21 @@ class OutputSet:
 
 
 def _finish(tmp: Path, folder: Path) -> None:
-    """Move every file the manifest names into the folder, then remove the partial folder."""
+    """Move every file the manifest names into the folder, then remove the partial folder (with the
+    files they replace)."""
     for name in (tmp / MANIFEST).read_text(encoding="utf-8").split("\n"):
         if name and (tmp / name).exists():
+            target = folder / name
             try:
-                os.replace(tmp / name, folder / name)
+                # An old file is moved aside first, not renamed over: ext4 answers a rename over an
+                # existing file by writing the new one out at once (auto_da_alloc), ~0.5 s per GB spent
+                # here; this way the kernel writes it in the background. A run killed in between is
+                # finished by the next (the manifest), which moves the new file in.
+                with contextlib.suppress(FileNotFoundError):
+                    os.rename(target, tmp / f"{OLD}{name}")
+                os.replace(tmp / name, target)
             except OSError as e:
-                raise CarekbError(t("files.cannot_write_here", reason=e.strerror), str(folder / name)) from None
+                raise CarekbError(t("files.cannot_write_here", reason=e.strerror), str(target)) from None
     shutil.rmtree(tmp, ignore_errors=True)
 
 
