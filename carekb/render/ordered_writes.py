@@ -38,10 +38,12 @@ class OrderedFiles:
         for i, start in enumerate(starts):
             self._state[3 + i] = start
 
-    def place(self, ordinal: int, parts: list[list[bytes]], hold: bool = False) -> list[int]:
-        """Write chunk `ordinal`'s bytes (one list per file) after chunk ordinal-1's; the offsets where
-        they went. `hold`: no later chunk is placed (the caller stops the run after this one)."""
-        sizes = [sum(map(len, p)) for p in parts]
+    def place(self, ordinal: int, parts: list[list[bytes]], hold: bool = False) -> tuple[list[int], list[int]]:
+        """Write chunk `ordinal`'s bytes (one list per file) after chunk ordinal-1's; (the offsets where
+        they went, their sizes). `hold`: no later chunk is placed (the caller stops the run after this one)."""
+        # each pwritev batch's size, in one pass over the pieces (a cache miss each: ~0.1 µs), not three
+        batches = [[sum(map(len, p[lo:lo + _IOV])) for lo in range(0, len(p), _IOV)] for p in parts]
+        sizes = list(map(sum, batches))
         state = self._state
         with self._cond:
             while state[0] != ordinal:
@@ -53,9 +55,9 @@ class OrderedFiles:
                 state[3 + i] += size
             state[0] = ordinal + 1 if not hold else -1
             self._cond.notify_all()
-        for fd, at, pieces, target in zip(self.fds, offsets, parts, self.targets):
-            _pwrite_all(fd, pieces, at, target)
-        return offsets
+        for fd, at, pieces, batch_sizes, target in zip(self.fds, offsets, parts, batches, self.targets):
+            _pwrite_all(fd, pieces, batch_sizes, at, target)
+        return offsets, sizes
 
     def abort(self) -> None:
         """Chunks still waiting give up (Aborted)."""
@@ -69,11 +71,10 @@ class OrderedFiles:
             return [self._state[3 + i] for i in range(len(self.fds))]
 
 
-def _pwrite_all(fd: int, pieces: list[bytes], at: int, target: str) -> None:
+def _pwrite_all(fd: int, pieces: list[bytes], batch_sizes: list[int], at: int, target: str) -> None:
     try:
-        for lo in range(0, len(pieces), _IOV):
+        for lo, size in zip(range(0, len(pieces), _IOV), batch_sizes):
             batch = pieces[lo:lo + _IOV]
-            size = sum(map(len, batch))
             done = os.pwritev(fd, batch, at)
             if done < size:   # a short write (rare: signals, some file systems): the rest one by one
                 _pwrite_rest(fd, b"".join(batch)[done:], at + done)
