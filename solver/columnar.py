@@ -88,6 +88,13 @@ def solve(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple[
     return _Run.of(kb).solve(list(offices), tuple(modes))
 
 
+def solve_jobs(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> tuple[list[bool] | None, list, list]:
+    """`solve`'s answers without an Outcome per office and mode (a batch would make 200,000 per 100,000
+    offices): whether each office is taken (None: all are), then per job of the taken offices (office by
+    office, mode by mode) its Situation and its slot list."""
+    return _Run.of(kb).jobs(list(offices), tuple(modes))
+
+
 def _fits(office: Office) -> bool:
     return cost_function(office).unit and all(0 <= n < 64 for n in office.workplace)
 
@@ -290,9 +297,22 @@ class _Run:
     # --- 2. jobs -----------------------------------------------------------------------------------
 
     def solve(self, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple[Outcome, ...] | None]:
+        m = len(modes)
+        fit, sits, slots = self.jobs(offices, modes)
+        if not m:
+            return [() if f else None for f in fit]
+        placed = offices if fit is None else list(compress(offices, fit))
+        outcomes = list(map(Outcome, sits, chain.from_iterable(zip(*[placed] * m)), slots))
+        per_office = list(zip(*(outcomes[k::m] for k in range(m))))
+        if fit is None:
+            return per_office
+        it = iter(per_office)
+        return [next(it) if f else None for f in fit]
+
+    def jobs(self, offices: list[Office], modes: tuple[bool, ...]) -> tuple[list[bool] | None, list, list]:
         n, m = len(offices), len(modes)
         if not n or not m:
-            return [() if _fits(o) else None for o in offices]
+            return [_fits(o) for o in offices], [], []
         wps = list(map(_WORKPLACE, offices))
         counts = np.fromiter(map(len, wps), np.int64, n)
         items = _flat_items(wps, int(counts.sum()))
@@ -305,10 +325,10 @@ class _Run:
         else:
             placed = offices
         if not placed:
-            return [None] * n
+            return [False] * n, [], []
         sid = self._place(placed, modes)
         if terms.registry(self.kb).registered() > 64 or any(terms.registry(k).registered() > 64 for k in self.kb.schemes.values()):
-            return [None] * n
+            return [False] * n, [], []
         bucket_ids, lengths, scheme_of, list_of = self._tables()
         opens, self.items = self._masks(placed, counts, items, scheme_of[sid[::m]], modes)
         self.office_lists = list_of[sid[::m]]
@@ -317,12 +337,7 @@ class _Run:
             slots = self._solve_jobs(bucket_ids[sid], lengths[sid], opens, sid, placed, m)
         finally:
             self.items = self.completions = self.office_lists = None
-        outcomes = list(map(Outcome, map(self.sits.__getitem__, sid.tolist()), chain.from_iterable(zip(*[placed] * m)), slots))
-        per_office = list(zip(*(outcomes[k::m] for k in range(m))))
-        if len(placed) == n:
-            return per_office
-        it = iter(per_office)
-        return [next(it) if f else None for f in fit.tolist()]
+        return (None if len(placed) == n else fit.tolist()), list(map(self.sits.__getitem__, sid.tolist())), slots
 
     def _masks(self, offices: list[Office], counts: np.ndarray, items: np.ndarray, scheme: np.ndarray,
                modes: tuple[bool, ...]) -> tuple[np.ndarray, np.ndarray]:

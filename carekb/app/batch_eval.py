@@ -12,7 +12,7 @@ Offices the array path does not take go through `gap.evaluate`.
 
 from __future__ import annotations
 
-from itertools import compress
+from itertools import compress, islice, repeat
 from operator import eq, is_, itemgetter
 
 from carekb.model.types import KB, Period
@@ -26,7 +26,7 @@ from carekb.solver.gap import (evaluate, history_matters, office_warnings, rank_
 from carekb.app.batch_sheets import brief
 from carekb.app.report import money_lines, pct, reason_text
 
-_COST, _EXCEPTION = itemgetter(2), itemgetter(4)
+_REACHABLE, _COST, _EXCEPTION = itemgetter(0), itemgetter(2), itemgetter(4)
 MEMO_LIMIT = 50_000     # entries of a memo keyed by offices' facts or answers: hostile input cannot grow it
 
 
@@ -34,12 +34,14 @@ def briefs(kb: KB, offices: list[Office], modes: tuple[bool, ...]) -> list[tuple
     """Per office, its brief tuple under each pledge mode (True: pledges counted), in input order."""
     with gc_paused():
         out = []
-        for office, outcomes in zip(offices, columnar.solve(kb, offices, modes)):
-            if outcomes is None:
+        taken, situations, slots = columnar.solve_jobs(kb, offices, modes)
+        jobs, m = zip(situations, slots), len(modes)
+        for office, fits in zip(offices, repeat(True) if taken is None else taken):
+            if fits:
+                out.append(_office_briefs(office, islice(jobs, m)))
+            else:
                 okb = kb.for_service(office.service)
                 out.append(tuple(brief(evaluate(okb, office, okb.period_at(office.as_of), use)) for use in modes))
-            else:
-                out.append(_office_briefs(office, outcomes))
         return out
 
 
@@ -114,17 +116,18 @@ class _View:
 
     def own_notes(self, o: Office, own: tuple) -> tuple:
         """The notes on the office's own facts (office_warnings), memoised by them."""
-        if o.history_given:
-            memo, hist = self.given, False
-        else:
-            if self.open is None:       # whether the May-2024 history could change its tiers: asked once
-                hist = history_matters(self.s.ctx)
-                self.open = (self.t.own.setdefault((self.s.use_pledges, hist), {}), hist)
-            memo, hist = self.open
+        memo, hist = (self.given, False) if o.history_given else (self.open or self.opening())
         hit = memo.get(own)
         if hit is None:
             hit = self.t.own_notes(self.s, o, hist, own)
         return hit
+
+    def opening(self) -> tuple:
+        """(memo, flag) for offices whose May-2024 history is not given: whether it could change their
+        tiers, asked once."""
+        hist = history_matters(self.s.ctx)
+        self.open = (self.t.own.setdefault((self.s.use_pledges, hist), {}), hist)
+        return self.open
 
 
 class _Plans(dict):
@@ -148,7 +151,7 @@ class _Plan:
     closed by history (a copy per set of them), per May-2024 history the target rows closed by
     history (None for the others, filled per office)."""
     __slots__ = ("t", "hi", "tid", "pct", "targets", "shown", "notes", "held_ratio", "closed", "templates", "money",
-                 "joined")
+                 "joined", "target_slots")
 
     def __init__(self, t: _Tiers, hi: int | None):
         if hi is None:
@@ -159,6 +162,7 @@ class _Plan:
         else:
             targets = tuple(range(hi))
         self.t, self.hi, self.targets, self.closed = t, hi, targets, frozenset()
+        self.target_slots = _getter(targets)
         self.tid, self.pct = (t.tids[hi], t.pcts[hi]) if hi is not None else (None, None)
         self.shown = ((hi,) if hi is not None else ()) + targets
         self.notes = t.unknown + tuple(n for r in self.shown for n in t.notes[r])
@@ -229,26 +233,29 @@ def _tiers(kb: KB, period_id: str, service: str) -> _Tiers:
     return _Tiers(kb, kb.periods[period_id], service)
 
 
-def _office_briefs(o: Office, outcomes: tuple) -> tuple:
-    """`batch_sheets.brief` of the evaluations these Outcomes (one office, one per mode) stand for."""
+def _office_briefs(o: Office, jobs) -> tuple:
+    """`batch_sheets.brief` of the evaluations these jobs (one office's (Situation, slot list), one per
+    mode) stand for."""
     units, region = o.monthly_units, o.region
     history = (o.shogu, o.tokutei, o.baseup)
     own = (o.pledged, o.as_of if o.pledged else None, o.employees is not None and o.employees < 10)
     price = False     # not yet looked up (the modes share the service, so the price)
     out = []
     last = None
-    for oc in outcomes:
-        slots = oc.slots
-        v = oc.situation.memo.get(_View)
+    for s, slots in jobs:
+        v = s.memo.get(_View)
         if v is None:
-            s = oc.situation
             v = s.memo[_View] = _tiers(s.kb, s.period.id, s.service).view(s)
         shape = v.shape
         picked = shape.pick(slots)      # the slots of the tiers not closed by history (the others: HISTORY)
         if last is not None and last[0] is shape and all(map(is_, last[1], picked)):
             # the same tiers and answers as the mode before (no pledge changes them): only its own notes differ
             b, plan, shown, money = last[2], last[3], last[4], last[5]
-            out.append((b[0], b[1], b[2], plan.warnings(shown, v.own_notes(o, own), money), b[4], b[5]))
+            notes = (v.given if o.history_given else (v.open or v.opening())[0]).get(own)
+            if notes is None:
+                notes = v.own_notes(o, own)
+            warnings = plan.warnings(shown, notes, money)
+            out.append(b if warnings is b[3] else (b[0], b[1], b[2], warnings, b[4], b[5]))
             continue
         attained = tuple(compress(shape.tids, map(eq, map(_COST, picked), shape.zeros)))   # cost 0 (unreachable: None)
         # equal tuples shared: fewer objects kept, fewer for the garbage collector to walk afterwards
@@ -266,7 +273,7 @@ def _office_briefs(o: Office, outcomes: tuple) -> tuple:
             if units is None or region is None:
                 hit = plan.money.get(None)
             else:
-                key = (region, tuple([slots[r][0] for r in plan.targets]))
+                key = (region, tuple(map(_REACHABLE, plan.target_slots(slots))))
                 hit = plan.money.get(key)
             if hit is None:
                 hit = plan.money_notes(o, slots, None if units is None or region is None else key)
@@ -308,10 +315,26 @@ def _office_briefs(o: Office, outcomes: tuple) -> tuple:
                     else:
                         rows[i] = _unreachable(v.t, o, r, sl[1], history)
                 rows = tuple(rows)
-        b = (plan.tid, plan.pct, current, plan.warnings(shown, v.own_notes(o, own), money), attained, rows)
+        notes = (v.given if o.history_given else (v.open or v.opening())[0]).get(own)     # own_notes, inlined
+        if notes is None:
+            notes = v.own_notes(o, own)
+        if shown is plan.notes:     # plan.warnings, inlined: one lookup in the common case
+            warnings = plan.joined.get((notes, money))
+            if warnings is None:
+                warnings = plan.warnings(shown, notes, money)
+        else:
+            warnings = shown + notes + money
+        b = (plan.tid, plan.pct, current, warnings, attained, rows)
         out.append(b)
         last = (shape, picked, b, plan, shown, money)
     return tuple(out)
+
+
+def _getter(indices) -> itemgetter:
+    """itemgetter of these indices that returns a tuple whatever their number."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return itemgetter(slice(indices[0], indices[0] + 1)) if indices else itemgetter(slice(0, 0))
 
 
 def _kept(memo: dict, value, key=None):
