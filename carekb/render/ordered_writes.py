@@ -33,10 +33,10 @@ class OrderedFiles:
         ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
         self.fds, self.targets = list(fds), list(targets)
         self._cond = ctx.Condition()
-        # [next chunk to place, aborted, held (a chunk that stopped the run: later ones never place), end of each file]
-        self._state = ctx.RawArray("q", 3 + len(fds))
+        # [next chunk to place (-1 after a held chunk: none), aborted, then the end of each file]
+        self._state = ctx.RawArray("q", 2 + len(fds))
         for i, start in enumerate(starts):
-            self._state[3 + i] = start
+            self._state[2 + i] = start
 
     def place(self, ordinal: int, parts: list[list[bytes]], hold: bool = False) -> tuple[list[int], list[int]]:
         """Write chunk `ordinal`'s bytes (one list per file) after chunk ordinal-1's; (the offsets where
@@ -50,9 +50,9 @@ class OrderedFiles:
                 if state[1]:
                     raise Aborted
                 self._cond.wait(_POLL)
-            offsets = [state[3 + i] for i in range(len(self.fds))]
+            offsets = [state[2 + i] for i in range(len(self.fds))]
             for i, size in enumerate(sizes):
-                state[3 + i] += size
+                state[2 + i] += size
             state[0] = ordinal + 1 if not hold else -1
             self._cond.notify_all()
         for fd, at, pieces, batch_sizes, target in zip(self.fds, offsets, parts, batches, self.targets):
@@ -68,7 +68,7 @@ class OrderedFiles:
     def ends(self) -> list[int]:
         """The end of each file after the chunks placed so far."""
         with self._cond:
-            return [self._state[3 + i] for i in range(len(self.fds))]
+            return [self._state[2 + i] for i in range(len(self.fds))]
 
 
 def _pwrite_all(fd: int, pieces: list[bytes], batch_sizes: list[int], at: int, target: str) -> None:
