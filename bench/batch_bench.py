@@ -85,14 +85,16 @@ def in_process(n: int, seed: int, repeat: int, solve_only: bool = False) -> None
     """Evaluation of both pledge modes for n generated offices in this one process, no I/O: the batch's
     own path (app/batch_eval.briefs: situations, buckets, array tie-break, brief tuples). The first
     run includes compiling the rules; the others find them compiled, as a batch's later chunks do.
-    solve_only: time only `columnar.solve` (the slots of every tier, no brief tuples)."""
+    solve_only: time only the solver's part, `columnar.solve_jobs` as briefs() calls it (the slots of
+    every tier, no brief tuples)."""
     from carekb.app.batch_eval import briefs
     from carekb.solver import columnar
     from carekb.solver.vectorized import gc_paused
 
     def solve(kb, offices, modes):
         with gc_paused():    # as briefs() runs it
-            return columnar.solve(kb, offices, modes)
+            taken, _, _ = columnar.solve_jobs(kb, offices, modes)
+            return offices if taken is None else [o for o, t in zip(offices, taken) if t]
 
     kb = load_kb()
     offices = generate(kb, n, seed)
@@ -102,7 +104,7 @@ def in_process(n: int, seed: int, repeat: int, solve_only: bool = False) -> None
         assert len((solve if solve_only else briefs)(kb, offices, (True, False))) == n
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    print(f"in-process {'columnar.solve' if solve_only else 'evaluation'}, both pledge modes, {n:,} offices: first (compiling) {times[0]:.2f} s; then min "
+    print(f"in-process {'columnar.solve_jobs' if solve_only else 'evaluation'}, both pledge modes, {n:,} offices: first (compiling) {times[0]:.2f} s; then min "
           f"{min(times[1:]):.2f} s, median {statistics.median(times[1:]):.2f} s (CPU min {min(cpu[1:]):.2f} s)  "
           f"load {os.getloadavg()[0]:.1f}")
 

@@ -49,7 +49,6 @@ from carekb.solver.rules import Context, compile_tier, condition_holds, office_c
 INFEASIBLE = 1 << 40
 CELLS = 1 << 18         # (rows × terms) cells priced at once: matrices of 2 MB stay in cache
 U64 = np.uint64
-WORD = (1 << 64) - 1
 _FACTS = attrgetter(*FACT_ATTRIBUTES.values())   # the office facts conditions read, in FACT_ATTRIBUTES order
 
 

@@ -87,3 +87,28 @@ def test_a_worker_that_dies_ends_the_run_with_one_clear_error():
         for x in fork_stream(_die, iter([0, 1, 2, 3]), None, workers=2):
             got.append(x)
     assert got[:1] == [0]
+
+
+def test_a_file_that_cannot_grow_in_a_worker_is_one_clear_error(tmp_path):
+    """A full disk (here: a file-size limit, EFBIG) hit while a worker places its rows: one line naming
+    the output, exit 2, no traceback, no output published and no temporary file left."""
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    src = _many(tmp_path, 400)      # 3,200 rows: the parent's first 2,000, then the workers'
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # the write fails (EFBIG) instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000_000, 20_000_000))
+
+    r = subprocess.run([sys.executable, "-m", "carekb", "batch", str(src), "--out", str(tmp_path / "r.csv"),
+                        "--workers", "2", "-q", "--lang", "en"], capture_output=True, text=True, preexec_fn=limited,
+                       timeout=300, env={**os.environ, "CAREKB_LANG": "en"})
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr and "cannot write here" in lines[0], r.stderr
+    assert "r-actions.csv" in lines[0] or "r.csv" in lines[0]
+    assert not list(tmp_path.glob("r*.csv")) and not list(tmp_path.glob(".carekb-*"))

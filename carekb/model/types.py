@@ -48,9 +48,6 @@ class Provision:
     def document_in(self, lang: str) -> str:
         return (self.document_en or self.document) if lang == "en" else self.document
 
-    def note_in(self, lang: str) -> str:
-        return (self.note_en or self.note) if lang == "en" else self.note
-
     def pinpoint_in(self, lang: str) -> str:
         return (self.pinpoint_en or self.pinpoint) if lang == "en" else self.pinpoint
 
