@@ -243,8 +243,8 @@ def fork_stream(fn, items: Iterator, state, workers: int | None = None, ahead: i
         gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
         pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_die_with_parent,
                                    initargs=(os.getpid(),))
+        pending: deque = deque()
         try:
-            pending: deque = deque()
             for item in items:
                 pending.append(pool.submit(fn, item))
                 if len(pending) >= (ahead or 2 * workers):
@@ -254,10 +254,21 @@ def fork_stream(fn, items: Iterator, state, workers: int | None = None, ahead: i
         except BrokenProcessPool:
             raise CarekbError(t("batch.worker_died"), "carekb batch") from None
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            if pending:   # stopped early (an error, the consumer gone): workers may wait on chunks never coming
+                _stop(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         gc.unfreeze()
         _shared = None
+
+
+def _stop(pool) -> None:
+    """Kill the pool's workers, so that shutdown can wait for its threads: left running (shutdown
+    without waiting), Python 3.11's exit hook then writes to the pool's closed wake-up pipe and prints
+    a traceback after the run's one error line. The pool keeps no public list of its processes."""
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            p.kill()
 
 
 def shared():
