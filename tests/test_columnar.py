@@ -190,3 +190,46 @@ def test_the_batch_dedupe_key_reads_every_fact_of_an_office():
         if b._FACTS(changed) != b._FACTS(probe):
             named.add(f)
     assert named == fields
+
+
+def test_what_a_paused_block_keeps_goes_to_the_oldest_generation_unless_something_is_frozen():
+    """vectorized.gc_paused: the kept objects skip the young passes (never an unfreeze of what a
+    caller froze), the collector is on again after, and a cycle made inside is still collected."""
+    import gc
+    import weakref
+
+    from carekb.solver.vectorized import gc_paused
+
+    class Node:
+        pass
+
+    gc.collect()
+    with gc_paused():
+        assert not gc.isenabled()
+        kept = [(i, str(i)) for i in range(1000)]
+        cycle = Node()
+        cycle.me = cycle
+        gone = weakref.ref(cycle)
+        del cycle
+    assert gc.isenabled()
+    oldest = {id(o) for o in gc.get_objects(2)}
+    assert id(kept) in oldest and all(id(x) in oldest for x in kept[:10])
+    gc.collect()
+    assert gone() is None
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            young = [(1, "x")]
+        assert gc.get_freeze_count() == frozen and id(young) not in {id(o) for o in gc.get_objects(2)}
+    finally:
+        gc.unfreeze()
+
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()      # left as the caller had it
+    finally:
+        gc.enable()
