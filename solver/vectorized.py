@@ -31,6 +31,7 @@ from carekb.solver.gap import (Effort, Evaluation, TierResult, _completion, asse
 from carekb.solver.rules import Context, compile_tier
 
 INFEASIBLE = np.int64(1 << 40)
+PROMOTE_AFTER = 100_000     # objects kept by a gc_paused block, past which they go to the oldest generation
 
 
 @contextlib.contextmanager
@@ -42,14 +43,16 @@ def gc_paused():
     offices) goes straight to the oldest generation, as gc.unfreeze documents, instead of being
     walked by the young generation's next pass (0.36 s, measured) and then by the middle one's: it
     is long-lived by construction. Refcounting still frees it; a full collection still looks at it.
-    Skipped while anything is frozen (fork_stream's workers share what the parent froze)."""
+    Only after many objects (gc.get_count is O(1); gc.get_freeze_count walks the frozen ones: 22 ms
+    per call in a batch's parent, which froze its heap for the workers); skipped while anything is
+    frozen (fork_stream's workers share what the parent froze, a caller may have its reasons)."""
     paused = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if paused:
-            if not gc.get_freeze_count():
+            if gc.get_count()[0] >= PROMOTE_AFTER and not gc.get_freeze_count():
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()

@@ -198,6 +198,7 @@ def test_what_a_paused_block_keeps_goes_to_the_oldest_generation_unless_somethin
     import gc
     import weakref
 
+    from carekb.solver import vectorized
     from carekb.solver.vectorized import gc_paused
 
     class Node:
@@ -206,7 +207,7 @@ def test_what_a_paused_block_keeps_goes_to_the_oldest_generation_unless_somethin
     gc.collect()
     with gc_paused():
         assert not gc.isenabled()
-        kept = [(i, str(i)) for i in range(1000)]
+        kept = [(i, str(i)) for i in range(vectorized.PROMOTE_AFTER)]
         cycle = Node()
         cycle.me = cycle
         gone = weakref.ref(cycle)
@@ -221,8 +222,12 @@ def test_what_a_paused_block_keeps_goes_to_the_oldest_generation_unless_somethin
     try:
         frozen = gc.get_freeze_count()
         with gc_paused():
-            young = [(1, "x")]
+            young = [(i, "x") for i in range(vectorized.PROMOTE_AFTER)]
         assert gc.get_freeze_count() == frozen and id(young) not in {id(o) for o in gc.get_objects(2)}
+        gc.unfreeze()
+        with gc_paused():      # a block that keeps few objects leaves them young
+            few = [(1, "x")]
+        assert id(few) not in {id(o) for o in gc.get_objects(2)}
     finally:
         gc.unfreeze()
 
