@@ -218,13 +218,26 @@ def fork_map(fn, spans: list, state, workers: int | None = None) -> Iterator:
         import multiprocessing as mp
 
         yield fn(spans[0])
-        gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
-        with mp.get_context("fork").Pool(min(workers, len(spans) - 1), initializer=_die_with_parent,
-                                         initargs=(os.getpid(),)) as pool:
+        with _frozen(), mp.get_context("fork").Pool(min(workers, len(spans) - 1), initializer=_die_with_parent,
+                                                    initargs=(os.getpid(),)) as pool:
             yield from pool.imap(fn, spans[1:])
     finally:
-        gc.unfreeze()
         _shared = None
+
+
+@contextlib.contextmanager
+def _frozen():
+    """gc.freeze() for the workers forked inside (they never scan, nor copy by touching, what they
+    inherit), undone after; nothing when the caller has frozen objects, whose freeze an unfreeze
+    would undo."""
+    mine = not gc.get_freeze_count()
+    if mine:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if mine:
+            gc.unfreeze()
 
 
 def fork_stream(fn, items: Iterator, state, workers: int | None = None, ahead: int | None = None) -> Iterator:
@@ -252,25 +265,24 @@ def fork_stream(fn, items: Iterator, state, workers: int | None = None, ahead: i
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        gc.freeze()  # the workers never scan (nor copy, by touching) what they inherit
-        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_die_with_parent,
-                                   initargs=(os.getpid(),))
-        pending: deque = deque()
-        try:
-            for item in items:
-                pending.append(pool.submit(fn, item))
-                if len(pending) >= (ahead or 2 * workers):
+        with _frozen():
+            pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_die_with_parent,
+                                       initargs=(os.getpid(),))
+            pending: deque = deque()
+            try:
+                for item in items:
+                    pending.append(pool.submit(fn, item))
+                    if len(pending) >= (ahead or 2 * workers):
+                        yield pending.popleft().result()
+                while pending:
                     yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        except BrokenProcessPool:
-            raise CarekbError(t("batch.worker_died"), "carekb batch") from None
-        finally:
-            if pending:   # stopped early (an error, the consumer gone): workers may wait on chunks never coming
-                _stop(pool)
-            pool.shutdown(wait=True, cancel_futures=True)
+            except BrokenProcessPool:
+                raise CarekbError(t("batch.worker_died"), "carekb batch") from None
+            finally:
+                if pending:   # stopped early (an error, the consumer gone): workers may wait on chunks never coming
+                    _stop(pool)
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
-        gc.unfreeze()
         _shared = None
 
 
@@ -310,7 +322,7 @@ def _die_with_parent(parent: int) -> None:
     # Python's exit can hang on a lock its siblings hold. Workers are stopped, not cleaned up.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # No cyclic collection in a worker: it lives for one run, makes millions of small objects per
-    # chunk and no reference cycles, and each collection pass after a chunk cost ~5 % of its CPU.
+    # chunk and no reference cycles; the passes cost ~25 % of its CPU (21.4 → 15.6 s, 100,000 offices → CSV).
     gc.disable()
     try:
         import ctypes

@@ -31,7 +31,11 @@ def _half_up(units: int, rate: tuple[int, int]) -> int:
 
 
 def total_yen(units: int, yen_per_unit: Decimal) -> int:
-    n, d = _ratio(yen_per_unit)
+    return _floor_yen(units, _ratio(yen_per_unit))
+
+
+def _floor_yen(units: int, price: tuple[int, int]) -> int:
+    n, d = price
     return units * n // d       # floor
 
 
@@ -42,5 +46,4 @@ def addition_yen(units: int, rate_pct: Decimal, yen_per_unit: Decimal) -> int:
 
 def yen_at_ratios(units: int, rate: tuple[int, int], price: tuple[int, int]) -> int:
     """`addition_yen` with the rate (percent) and the unit price as integer ratios (a batch keeps them)."""
-    n, d = price
-    return (units + _half_up(units, rate)) * n // d - units * n // d
+    return _floor_yen(units + _half_up(units, rate), price) - _floor_yen(units, price)

@@ -238,3 +238,24 @@ def test_what_a_paused_block_keeps_goes_to_the_oldest_generation_unless_somethin
         assert not gc.isenabled()      # left as the caller had it
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_callers_frozen_objects_stay_frozen_through_the_worker_pools(workers):
+    """fork_stream and fork_map freeze the heap for their workers only when nothing is frozen: an
+    unfreeze at their end would undo a library caller's own gc.freeze() (it did, with one worker)."""
+    import gc
+
+    from carekb.solver.vectorized import fork_map, fork_stream
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert list(fork_stream(abs, iter([-1, -2, -3]), None, workers)) == [1, 2, 3]
+        assert gc.get_freeze_count() == frozen
+        assert list(fork_map(abs, [-4, -5, -6], None, workers)) == [4, 5, 6]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    assert list(fork_stream(abs, iter([-1, -2]), None, workers)) == [1, 2]
+    assert gc.get_freeze_count() == 0          # its own freeze undone

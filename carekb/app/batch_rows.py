@@ -118,6 +118,17 @@ class _Memo(dict):
         self.chars += size
 
 
+def plain_number(v) -> int | None:
+    """A cell of digits and commas as a whole number: what _scalar (which drops every comma) then
+    normalize.whole or money read. None for any other cell, and for one past the cell limit
+    ("1,,,…"), whose error the full path names."""
+    if type(v) is str and len(v) <= MAX_CELL_CHARS:
+        d = v.replace(",", "")
+        if d.isdigit() and d.isascii() and len(d) <= 15:
+            return int(d)
+    return None
+
+
 def _key(v):
     """A memo key that keeps types apart (1, 1.0 and True are equal as dict keys)."""
     return v if type(v) is str else (type(v), v)
@@ -405,9 +416,8 @@ def _fast(rows: _Rows, source: str, cells: list, names: dict, staff: list | None
         docs[place][sub], kw[attr] = got
     for i, memo, reader, attr, hi, place, sub in rows.numbers:
         v = cells[i]
-        if type(v) is str and (d := v.replace(",", "")).isdigit() and d.isascii() and len(d) <= 15 \
-                and len(v) <= MAX_CELL_CHARS:   # "1,,,…" past the limit: the full path names the long cell
-            got = int(d)      # digits and commas: what _scalar (which drops every comma) then normalize.whole or money read
+        got = plain_number(v)
+        if got is not None:
             if got > hi:
                 raise _Bad
             docs[place][sub] = kw[attr] = got

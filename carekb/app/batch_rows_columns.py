@@ -31,7 +31,7 @@ from carekb.inputs.profile import Office
 from carekb.inputs.tabular import MAX_CELL_CHARS
 from carekb.app.batch_columns import Column, Roster, _empty, ident
 from carekb.app.batch_rows import (_BAD, _EMPTY, _MISS, _Bad, _Memo, _Rows, _key, _office, _read_items, _rows,
-                                   check_row)
+                                   check_row, plain_number)
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Office))
 _DEFAULT = {f.name: f.default for f in dataclasses.fields(Office) if f.default is not dataclasses.MISSING}
@@ -381,9 +381,8 @@ def _numbers(read, hi: int, cells: list) -> list:
 
 def _number(rows: _Rows, memo: _Memo, reader, hi: int, v):
     """A whole-number cell as batch_rows._fast reads it."""
-    if type(v) is str and (d := v.replace(",", "")).isdigit() and d.isascii() and len(d) <= 15 \
-            and len(v) <= MAX_CELL_CHARS:
-        got = int(d)
+    got = plain_number(v)
+    if got is not None:
         return (got, got) if got <= hi else _BAD
     got = memo.get(_key(v), _MISS)
     return rows.read(memo, reader, v) if got is _MISS else got
